@@ -1,0 +1,42 @@
+# Every target makes its own virtual environment first, so a fresh clone needs only `make run`
+# or `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run chat test lint format check eval bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## serve Telegram with TELEGRAM_BOT_TOKEN, otherwise chat in the terminal
+	$(BIN)/python -m bot run
+
+chat: $(STAMP)  ## the bot in the terminal, no token needed
+	$(BIN)/python -m bot chat
+
+test: $(STAMP)  ## lint, knowledge-base check and the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m bot check
+	$(BIN)/python -m pytest
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: $(STAMP)
+	$(BIN)/python -m bot check
+
+eval: $(STAMP)
+	$(BIN)/python -m bot eval tests/data/dev.yaml
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/matching.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,268 @@
+"""The daily calorie target: the article page's calorie tracker as arithmetic. Pure, no Telegram.
+
+- Resting energy: Mifflin-St Jeor (Mifflin et al., Am J Clin Nutr 1990):
+  10 x kg + 6.25 x cm - 5 x age + 5 (men) or - 161 (women).
+- Maintenance: resting energy x an activity factor (1.2 sedentary to 1.9 extra active).
+- Target: maintenance + the weekly goal x about 3,500 kcal per pound / 7 days (Wishnofsky 1958),
+  rounded to 10 kcal, never below 1,200 kcal (women) or 1,500 kcal (men) (Harvard Health).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.text import words
+from bot.units import KG_PER_LB, Height, Invalid, Weight, find_height, find_weight
+
+KCAL_PER_LB = 3500
+DAYS_PER_WEEK = 7
+FLOOR_KCAL = {"female": 1200, "male": 1500}
+AGGRESSIVE_SHARE = 0.01  # losing more than 1% of body weight a week is fast for one's size
+MIN_AGE, MAX_AGE = 18, 100  # the equation was built on adults
+MAX_GOAL_LB = 2.0
+
+FEMALE, MALE = "female", "male"
+
+
+@dataclass(frozen=True)
+class Goal:
+    lb_per_week: float  # negative to lose
+
+    @property
+    def label(self) -> str:
+        if self.lb_per_week == 0:
+            return "Maintain my current weight"
+        amount = abs(self.lb_per_week)
+        verb = "Gain" if self.lb_per_week > 0 else "Lose"
+        unit = "pound" if amount <= 1 else "pounds"
+        return f"{verb} {amount:g} {unit} per week"
+
+    @property
+    def phrase(self) -> str:
+        """The goal inside a sentence: 'lose 1 lb a week'."""
+        if self.lb_per_week == 0:
+            return "keep your current weight"
+        verb = "gain" if self.lb_per_week > 0 else "lose"
+        return f"{verb} {abs(self.lb_per_week):g} lb a week"
+
+
+# The tracker's nine choices, from gaining 2 lb a week to losing 2 lb a week.
+GOALS: tuple[Goal, ...] = tuple(Goal(x / 2) for x in range(4, -5, -1))
+
+
+@dataclass(frozen=True)
+class Activity:
+    key: str
+    factor: float
+    label: str
+    explanation: str
+
+
+ACTIVITIES: tuple[Activity, ...] = (
+    Activity("sedentary", 1.2, "Sedentary", "little or no exercise, a desk job"),
+    Activity("light", 1.375, "Lightly active", "light exercise 1–3 days a week"),
+    Activity("moderate", 1.55, "Moderately active", "moderate exercise 3–5 days a week"),
+    Activity("very", 1.725, "Very active", "hard exercise 6–7 days a week"),
+    Activity("extra", 1.9, "Extra active", "very hard exercise, or a physical job"),
+)
+ACTIVITY_BY_KEY = {a.key: a for a in ACTIVITIES}
+
+
+@dataclass(frozen=True)
+class CalorieTarget:
+    bmr: int  # resting energy, kcal/day
+    maintenance: int  # kcal/day to keep the current weight
+    computed: int  # maintenance + goal, before the floor
+    target: int  # what to aim for, after the floor
+    floored: bool  # the computed target was below the safe minimum
+    weekly_share: float  # the weekly loss as a share of body weight (0 when not losing)
+
+    @property
+    def aggressive(self) -> bool:
+        return self.weekly_share > AGGRESSIVE_SHARE
+
+
+def round10(kcal: float) -> int:
+    """Round to the nearest 10 kcal, halves up."""
+    return int(kcal / 10 + 0.5) * 10
+
+
+def resting_energy(sex: str, kg: float, cm: float, age: float) -> float:
+    """Mifflin-St Jeor resting energy expenditure, kcal per day."""
+    if sex not in FLOOR_KCAL:
+        raise ValueError(f"sex must be {FEMALE!r} or {MALE!r}")
+    return 10 * kg + 6.25 * cm - 5 * age + (5 if sex == MALE else -161)
+
+
+def daily_target(
+    sex: str, age: float, cm: float, kg: float, activity: Activity, goal: Goal
+) -> CalorieTarget:
+    """The daily calorie target for one person and one weekly goal."""
+    bmr = resting_energy(sex, kg, cm, age)
+    maintenance = bmr * activity.factor
+    computed = maintenance + goal.lb_per_week * KCAL_PER_LB / DAYS_PER_WEEK
+    floor = FLOOR_KCAL[sex]
+    rounded = round10(computed)
+    losing = max(-goal.lb_per_week, 0.0)
+    return CalorieTarget(
+        bmr=round10(bmr),
+        maintenance=round10(maintenance),
+        computed=rounded,
+        target=max(rounded, floor),
+        floored=rounded < floor,
+        weekly_share=losing * KG_PER_LB / kg,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the answers people type
+
+_NUMBER_WORDS = {"half": 0.5, "a": 1.0, "an": 1.0, "one": 1.0, "two": 2.0}
+_GOAL = re.compile(
+    r"(?P<verb>lose|loose|losing|lost|drop|dropping|shed|shedding|cut|cutting|burn|gain|gaining|"
+    r"put on|putting on|bulk|bulking|add)\b[^0-9]*?"
+    r"(?P<amount>\d+(?:[.,]\d+)?|half|one|two|an?)\s*(?:and a half\s*)?"
+    r"(?P<unit>lbs?|pounds?|kgs?|kilos?|kilograms?)"
+)
+_MAINTAIN = re.compile(
+    r"\b(maintain\w*|maintenance|keep (?:my |the )?(?:current )?weight|stay the same|"
+    r"same weight|stay at|keep it)\b"
+)
+_LOSE = re.compile(r"\b(lose|loose|losing|drop|shed|cut|burn)\b")
+_GAIN = re.compile(r"\b(gain|gaining|put on|bulk|bulking)\b")
+
+
+def parse_goal(text: str) -> Goal | Invalid | None:
+    """A weekly goal ("lose 1 lb a week", "lose 0.5 kg a week", "maintain"), or None if absent."""
+    lowered = text.casefold().replace(",", ".")
+    match = _GOAL.search(lowered)
+    if match:
+        raw = match.group("amount")
+        amount = _NUMBER_WORDS.get(raw) or float(raw)
+        if "and a half" in match.group(0):
+            amount += 0.5
+        if match.group("unit").startswith("k"):
+            amount /= KG_PER_LB
+        gaining = match.group("verb").startswith(("gain", "put", "bulk", "add"))
+        if amount > MAX_GOAL_LB + 0.05:
+            return Invalid("The tracker goes up to 2 lb (0.9 kg) a week either way.")
+        if amount <= 0:
+            return Goal(0.0)
+        return Goal(round(amount if gaining else -amount, 1))
+    if _MAINTAIN.search(lowered):
+        return Goal(0.0)
+    return None
+
+
+def parse_sex(text: str) -> str | None:
+    """'female' or 'male' from what people type ("F", "woman", "I'm a guy"), else None."""
+    found = set(words(text))
+    female = found & {"f", "female", "woman", "women", "girl", "lady", "feminine", "she", "her"}
+    male = found & {"m", "male", "man", "men", "guy", "boy", "masculine", "he", "him"}
+    if female and not male:
+        return FEMALE
+    if male and not female:
+        return MALE
+    return None
+
+
+_AGE_IN_SENTENCE = re.compile(
+    r"(?:\b(\d{1,3})\s*(?:-\s*)?(?:years?|yrs?|y/?o|year-old)\b)|(?:\bage[d]?\s*(?:is\s*)?(\d{1,3})\b)"
+)
+_BARE_AGE = re.compile(r"^\D*?(\d{1,3}(?:[.,]\d+)?)\D*$")
+
+
+def find_age(text: str) -> int | None:
+    """An age written as one ("35 years old", "aged 35", "35yo") anywhere in a sentence."""
+    match = _AGE_IN_SENTENCE.search(text.casefold())
+    if not match:
+        return None
+    return int(match.group(1) or match.group(2))
+
+
+def parse_age(text: str) -> int | Invalid:
+    """Read an age answer in whole years."""
+    age = find_age(text)
+    if age is None:
+        match = _BARE_AGE.match(text.strip())
+        if not match:
+            return Invalid("That doesn't look like an age.")
+        age = int(float(match.group(1).replace(",", ".")))
+    if age <= 0:
+        return Invalid("An age has to be more than zero.")
+    if age > MAX_AGE:
+        return Invalid(f"I can work with ages from {MIN_AGE} to {MAX_AGE}.")
+    return age
+
+
+_ACTIVITY_WORDS = {
+    "sedentary": "sedentary",
+    "inactive": "sedentary",
+    "desk": "sedentary",
+    "none": "sedentary",
+    "couch": "sedentary",
+    "light": "light",
+    "lightly": "light",
+    "little": "light",
+    "moderate": "moderate",
+    "moderately": "moderate",
+    "medium": "moderate",
+    "average": "moderate",
+    "very": "very",
+    "active": "very",
+    "hard": "very",
+    "extra": "extra",
+    "extremely": "extra",
+    "athlete": "extra",
+    "physical": "extra",
+    "labour": "extra",
+    "labor": "extra",
+}
+
+
+def parse_activity(text: str) -> Activity | None:
+    """An activity level from its name, its number in the list (1-5), or a word for it."""
+    found = words(text)
+    if len(found) == 1 and found[0].isdigit() and 1 <= int(found[0]) <= len(ACTIVITIES):
+        return ACTIVITIES[int(found[0]) - 1]
+    # "no exercise" and "not active" mean sedentary, whatever other words follow.
+    joined = " ".join(found)
+    if re.search(r"\b(no|not|never|dont|don t|hardly)\b.*\b(exercise|active|workout|gym)", joined):
+        return ACTIVITY_BY_KEY["sedentary"]
+    keys = [_ACTIVITY_WORDS[w] for w in found if w in _ACTIVITY_WORDS]
+    if not keys:
+        return None
+    # The most specific word wins: "very active" is very, "extra active" is extra.
+    order = ["extra", "very", "moderate", "light", "sedentary"]
+    if "active" in found and len(set(keys)) > 1:
+        keys = [k for k in keys if k != "very" or "very" in found]
+    return ACTIVITY_BY_KEY[min(keys, key=order.index)]
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """What a question already says: the steps the dialog can skip."""
+
+    goal: Goal | None = None
+    sex: str | None = None
+    age: int | None = None
+    height: Height | None = None
+    weight: Weight | None = None
+
+
+def prefill(text: str) -> Prefill:
+    """Read every step a question already answers; anything unclear is left to ask."""
+    goal = parse_goal(text)
+    # The goal's own amount ("lose 1 lb a week") is not the person's weight.
+    rest = _GOAL.sub(" ", text.casefold().replace(",", "."))
+    height = find_height(rest)
+    weight = find_weight(_AGE_IN_SENTENCE.sub(" ", rest))
+    age = find_age(rest)
+    return Prefill(
+        goal=goal if isinstance(goal, Goal) else None,
+        sex=parse_sex(text),
+        age=age if age is not None and MIN_AGE <= age <= MAX_AGE else None,
+        height=height if isinstance(height, Height) else None,
+        weight=weight if isinstance(weight, Weight) else None,
+    )

@@ -1,0 +1,141 @@
+"""Settings: read once from the environment into a typed object, checked at start-up.
+
+Every mistake stops start-up with one clear sentence (SettingsError), never a traceback.
+The variables are those of ../shared/spec/interfaces.md; `.env.example` lists them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bot.knowledge import PROJECT_ROOT
+
+DEFAULT_PORT = 8443
+DEFAULT_DATABASE = PROJECT_ROOT / "data" / "bot.sqlite3"
+TOKEN_SHAPE = re.compile(r"^[0-9]{5,20}:[A-Za-z0-9_-]{30,60}$")
+SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+BOTFATHER_HELP = (
+    "Talk to @BotFather on Telegram, send /newbot, and put the token it gives you in "
+    "TELEGRAM_BOT_TOKEN (for example in a .env file; see .env.example)."
+)
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is one sentence for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None
+    base_url: str | None = None
+    webhook_url: str | None = None
+    port: int = DEFAULT_PORT
+    webhook_secret: str | None = None
+    database_path: Path = DEFAULT_DATABASE
+    log_level: str = "INFO"
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of WEBHOOK_URL, where the local server listens for Telegram."""
+        return urlsplit(self.webhook_url or "").path.strip("/")
+
+    def require_token(self) -> str:
+        if not self.token:
+            raise SettingsError(f"TELEGRAM_BOT_TOKEN is not set. {BOTFATHER_HELP}")
+        return self.token
+
+
+def derive_secret(token: str) -> str:
+    """The webhook secret used when WEBHOOK_SECRET is unset: stable, useless without the token."""
+    return hashlib.sha256(f"webhook-secret:{token}".encode()).hexdigest()[:48]
+
+
+def _database_path(value: str) -> Path:
+    if value.startswith("sqlite:///"):
+        path = Path(value.removeprefix("sqlite:///"))
+    elif "://" in value:
+        scheme = value.split("://", 1)[0]
+        raise SettingsError(
+            f"DATABASE_URL uses {scheme!r}, but only SQLite is supported: "
+            "use sqlite:///path/to/file.sqlite3 or a plain file path."
+        )
+    else:
+        path = Path(value)
+    if not path.name:
+        raise SettingsError("DATABASE_URL names no file: use sqlite:///path/to/file.sqlite3.")
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and check every setting; raise SettingsError with one sentence on the first mistake."""
+    env = os.environ if env is None else env
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    token = get("TELEGRAM_BOT_TOKEN")
+    if token is not None and not TOKEN_SHAPE.match(token):
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then about 35 "
+            "letters, digits, _ or -); copy it again from @BotFather."
+        )
+
+    port_text = get("PORT")
+    port = DEFAULT_PORT
+    if port_text is not None:
+        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+            raise SettingsError(f"PORT must be a whole number from 1 to 65535, not {port_text!r}.")
+        port = int(port_text)
+
+    level = (get("LOG_LEVEL") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}.")
+
+    webhook_url = get("WEBHOOK_URL")
+    if webhook_url is not None:
+        parts = urlsplit(webhook_url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise SettingsError(
+                f"WEBHOOK_URL must be a public https:// address, not {webhook_url!r}."
+            )
+
+    secret = get("WEBHOOK_SECRET")
+    if secret is not None and not SECRET_SHAPE.match(secret):
+        raise SettingsError(
+            "WEBHOOK_SECRET may hold only letters, digits, _ and -, up to 256 characters."
+        )
+    if secret is None and token is not None:
+        secret = derive_secret(token)
+
+    base_url = get("TELEGRAM_BASE_URL")
+    if base_url is not None and urlsplit(base_url).scheme not in ("http", "https"):
+        raise SettingsError(f"TELEGRAM_BASE_URL must be an http(s):// address, not {base_url!r}.")
+
+    database = get("DATABASE_URL")
+    return Settings(
+        token=token,
+        base_url=base_url,
+        webhook_url=webhook_url,
+        port=port,
+        webhook_secret=secret,
+        database_path=_database_path(database) if database else DEFAULT_DATABASE,
+        log_level=level,
+    )
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=getattr(logging, level),
+    )
+    # httpx logs every request at INFO, and the URL holds the bot token: keep it quiet.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -1,0 +1,220 @@
+"""Measuring the matcher: on a labelled question set, or by cross-validation over the examples.
+
+A labelled set is YAML with `in_scope: [{text, topic, intent?}]` and
+`out_of_scope: [{text, category?}]` (see tests/data/dev.yaml). An answer is right when its
+intent's topic is the expected topic (the spec's stable names); a clarification is right when
+the expected topic is among the offered candidates.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.knowledge import KnowledgeBase, load
+from bot.matching import ANSWER, CLARIFY, FALLBACK, Decision, Matcher
+
+# The targets of issue #3, printed beside the figures.
+TARGET_RIGHT = 0.90
+TARGET_WRONG = 0.03
+TARGET_DECLINED = 0.85
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    topic: str | None  # None: out of scope
+    intent: str | None = None
+    category: str | None = None
+
+
+@dataclass
+class Report:
+    in_scope: int = 0
+    out_of_scope: int = 0
+    right: int = 0
+    clarified_right: int = 0
+    clarified_wrong: int = 0
+    wrong: int = 0  # in scope, answered with another topic
+    missed: int = 0  # in scope, declined
+    oos_declined: int = 0
+    oos_clarified: int = 0
+    oos_answered: int = 0
+    intent_labelled: int = 0
+    intent_right: int = 0
+    confusions: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    mistakes: list[tuple[Question, Decision]] = field(default_factory=list)
+
+    def add(self, question: Question, decision: Decision) -> None:
+        got_topic = decision.intent.split(".", 1)[0] if decision.intent else None
+        offered = {c.intent.split(".", 1)[0] for c in decision.candidates}
+        if question.topic is None:
+            self.out_of_scope += 1
+            if decision.decision == FALLBACK:
+                self.oos_declined += 1
+            elif decision.decision == CLARIFY:
+                self.oos_clarified += 1
+            else:
+                self.oos_answered += 1
+                self.confusions["(out of scope)"][got_topic or "-"] += 1
+                self.mistakes.append((question, decision))
+            return
+        self.in_scope += 1
+        if decision.decision == ANSWER and got_topic == question.topic:
+            self.right += 1
+            if question.intent:
+                self.intent_labelled += 1
+                self.intent_right += decision.intent == question.intent
+            return
+        if decision.decision == CLARIFY:
+            if question.topic in offered:
+                self.clarified_right += 1
+                return
+            self.clarified_wrong += 1
+            self.confusions[question.topic]["clarify:" + "/".join(sorted(offered))] += 1
+        elif decision.decision == ANSWER:
+            self.wrong += 1
+            self.confusions[question.topic][got_topic or "-"] += 1
+        else:
+            self.missed += 1
+            self.confusions[question.topic]["(declined)"] += 1
+        self.mistakes.append((question, decision))
+
+    @property
+    def confidently_wrong(self) -> int:
+        return self.wrong + self.oos_answered
+
+    def lines(self, show: int = 0) -> list[str]:
+        total = self.in_scope + self.out_of_scope
+        out = []
+
+        def pct(n: int, d: int) -> str:
+            return f"{100 * n / d:5.1f}%" if d else "  n/a"
+
+        out.append(f"questions: {self.in_scope} in scope, {self.out_of_scope} out of scope")
+        if self.in_scope:
+            out.append(
+                f"answered right        {pct(self.right, self.in_scope)}  ({self.right}/"
+                f"{self.in_scope}; target >= {TARGET_RIGHT:.0%})"
+            )
+            out.append(
+                f"clarified, right one  {pct(self.clarified_right, self.in_scope)}  "
+                f"({self.clarified_right}; a wrong clarification: {self.clarified_wrong})"
+            )
+            out.append(f"in scope declined     {pct(self.missed, self.in_scope)}  ({self.missed})")
+        out.append(
+            f"confidently wrong     {pct(self.confidently_wrong, total)}  ({self.wrong} in scope "
+            f"answered wrongly + {self.oos_answered} out of scope answered, of {total}; "
+            f"target <= {TARGET_WRONG:.0%})"
+        )
+        if self.out_of_scope:
+            out.append(
+                f"out of scope declined {pct(self.oos_declined, self.out_of_scope)}  "
+                f"({self.oos_declined}/{self.out_of_scope}; clarified {self.oos_clarified}; "
+                f"target >= {TARGET_DECLINED:.0%})"
+            )
+        if self.intent_labelled:
+            out.append(
+                f"finer intent right    {pct(self.intent_right, self.intent_labelled)}  "
+                f"(of {self.intent_labelled} right answers labelled with an intent)"
+            )
+        if self.confusions:
+            out.append("worst confusions per topic (expected -> got):")
+            worst = sorted(self.confusions.items(), key=lambda kv: -sum(kv[1].values()))
+            for topic, counts in worst:
+                top = ", ".join(f"{got} x{n}" for got, n in counts.most_common(3))
+                out.append(f"  {topic:<16} {top}")
+        for question, decision in self.mistakes[:show]:
+            expected = question.intent or question.topic or "(out of scope)"
+            got = f"{decision.decision} {decision.intent} {decision.score:.0f}"
+            others = ", ".join(f"{c.intent} {c.score:.0f}" for c in decision.candidates[1:])
+            out.append(f"  [{expected} -> {got}; {others}] {question.text}")
+        return out
+
+
+def read_questions(path: Path) -> list[Question]:
+    """Read a labelled question set."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    questions = [
+        Question(str(q["text"]), q["topic"], q.get("intent")) for q in data.get("in_scope", [])
+    ]
+    questions += [
+        Question(str(q["text"]), None, category=q.get("category"))
+        for q in data.get("out_of_scope", [])
+    ]
+    return questions
+
+
+def evaluate(matcher: Matcher, questions: Sequence[Question]) -> Report:
+    report = Report()
+    for question in questions:
+        report.add(question, matcher.match(question.text))
+    return report
+
+
+def folds(kb: KnowledgeBase, k: int, seed: int = 7) -> list[tuple[KnowledgeBase, list[Question]]]:
+    """Split every intent's examples (and the out-of-scope ones) into k train/test folds."""
+    rng = random.Random(seed)  # noqa: S311 - a reproducible shuffle, not a secret
+    assignments: dict[tuple[str, str], int] = {}
+    for intent in kb.intents:
+        order = list(intent.examples)
+        rng.shuffle(order)
+        for n, example in enumerate(order):
+            assignments[(intent.id, example)] = n % k
+    oos = list(kb.out_of_scope)
+    rng.shuffle(oos)
+    oos_fold = {example: n % k for n, example in enumerate(oos)}
+    result = []
+    for fold in range(k):
+        intents = tuple(
+            dataclasses.replace(
+                intent,
+                examples=tuple(e for e in intent.examples if assignments[(intent.id, e)] != fold),
+            )
+            for intent in kb.intents
+        )
+        train = dataclasses.replace(
+            kb,
+            intents=intents,
+            out_of_scope=tuple(e for e in kb.out_of_scope if oos_fold[e] != fold),
+        )
+        test = [
+            Question(e, intent.topic, intent.id)
+            for intent in kb.intents
+            for e in intent.examples
+            if assignments[(intent.id, e)] == fold
+        ]
+        test += [Question(e, None) for e in kb.out_of_scope if oos_fold[e] == fold]
+        result.append((train, test))
+    return result
+
+
+def main(file: str, cv: int | None = None, show: int = 0) -> int:
+    kb = load()
+    if cv:
+        if cv < 2:
+            print("--cv needs at least 2 folds", file=sys.stderr)
+            return 2
+        total = Report()
+        for train, test in folds(kb, cv):
+            matcher = Matcher(train)
+            for question in test:
+                total.add(question, matcher.match(question.text))
+        print(f"{cv}-fold cross-validation over the intent examples")
+        print("\n".join(total.lines(show)))
+        return 0
+    path = Path(file)
+    if not path.is_file():
+        print(f"no such file: {file}", file=sys.stderr)
+        return 2
+    report = evaluate(Matcher(kb), read_questions(path))
+    print(f"{path}")
+    print("\n".join(report.lines(show)))
+    return 0
