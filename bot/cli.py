@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import IO
 
 from bot.knowledge import load
@@ -17,3 +18,69 @@ def match_lines(lines: IO[str], out: IO[str]) -> int:
         out.write(json.dumps(decision.as_json(), ensure_ascii=False) + "\n")
         out.flush()
     return 0
+
+
+def _settings_or_exit():
+    """Settings from the environment; a mistake is one sentence on stderr and exit status 2."""
+    from bot.config import SettingsError, configure_logging, from_env
+
+    try:
+        settings = from_env()
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return None
+    configure_logging(settings.log_level)
+    return settings
+
+
+def _knowledge_or_exit():
+    from bot.knowledge import KnowledgeError
+
+    try:
+        return load()
+    except KnowledgeError as error:
+        print(
+            f"The knowledge base has problems (run python -m bot check):\n{error}", file=sys.stderr
+        )
+        return None
+
+
+def run() -> int:
+    """Serve Telegram; with no token, say how to get one and chat in the terminal instead."""
+    from bot.config import BOTFATHER_HELP
+
+    settings = _settings_or_exit()
+    if settings is None:
+        return 2
+    kb = _knowledge_or_exit()
+    if kb is None:
+        return 1
+    if not settings.token:
+        print(f"TELEGRAM_BOT_TOKEN is not set. {BOTFATHER_HELP}", file=sys.stderr)
+        if not sys.stdin.isatty():
+            print(
+                "Standard input is not a terminal, so there is no chat to start: exiting.",
+                file=sys.stderr,
+            )
+            return 2
+        print("Meanwhile, here is the same bot in your terminal.\n", file=sys.stderr)
+        from bot.telegram.console import chat as console_chat
+
+        return console_chat(kb)
+    from bot.telegram.app import run as serve
+
+    serve(settings, kb)
+    return 0
+
+
+def chat() -> int:
+    """The bot in the terminal, no token needed."""
+    kb = _knowledge_or_exit()
+    if kb is None:
+        return 1
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from bot.telegram.console import chat as console_chat
+
+    return console_chat(kb)

@@ -56,6 +56,8 @@ MENU_TOPICS: tuple[str, ...] = (
     "calories",
     "sources",
 )
+# The bot's commands, in the order of its command menu.
+COMMANDS = ("start", "topics", "dose", "calories", "sources", "help", "about", "cancel")
 ACTIONS = frozenset({"dose", "calories"})  # the guided dialogs an intent may start
 FALLBACK = "fallback"  # the answer given when nothing matches; reached by the matcher itself
 SYSTEM_ANSWERS = frozenset({FALLBACK})
@@ -66,6 +68,9 @@ MAX_TITLE = 40
 # The bot's own texts in content/messages.yaml, with the placeholders each may use.
 MESSAGES: Mapping[str, frozenset[str]] = MappingProxyType(
     {
+        "description": frozenset(),
+        "short_description": frozenset(),
+        **{f"command_{name}": frozenset() for name in COMMANDS},
         "welcome": frozenset(),
         "topics": frozenset(),
         "sources_intro": frozenset(),
@@ -93,6 +98,8 @@ MESSAGES: Mapping[str, frozenset[str]] = MappingProxyType(
         "dose_ask_unit": frozenset({"number"}),
         "dose_confirm_weight": frozenset({"kg", "lb"}),
         "dose_ask_adult": frozenset(),
+        "button_kg": frozenset(),
+        "button_lb": frozenset(),
         "button_adult": frozenset(),
         "button_child": frozenset(),
         "button_pregnant": frozenset(),
@@ -108,6 +115,7 @@ MESSAGES: Mapping[str, frozenset[str]] = MappingProxyType(
         "calories_bad_sex": frozenset(),
         "calories_ask_age": frozenset(),
         "calories_bad_age": frozenset({"reason"}),
+        "calories_not_adult": frozenset(),
         "calories_ask_height": frozenset(),
         "calories_bad_height": frozenset({"reason"}),
         "calories_ask_weight": frozenset(),

@@ -50,7 +50,7 @@ class Weight:
 
     @property
     def lb(self) -> float:
-        return self.kg / KG_PER_LB
+        return lb_from_kg(self.kg)
 
 
 @dataclass(frozen=True)
@@ -188,6 +188,10 @@ def parse_height(text: str) -> Height | Invalid:
 def format_kg(kg: float) -> str:
     """A weight in kilograms as people write it: one decimal only where it matters."""
     return f"{round(kg):d}" if abs(kg - round(kg)) < 0.05 else f"{kg:.1f}"
+
+
+def lb_from_kg(kg: float) -> float:
+    return kg / KG_PER_LB
 
 
 def format_lb(lb: float) -> str:

@@ -2,9 +2,9 @@
 restart, a deployment or a crash.
 
 python-telegram-bot writes persistence only every `update_interval` seconds (60 by default),
-so a process killed in between would lose the last minute. FlushingApplication writes after
-every update instead; each write is its own SQLite transaction (WAL journal), so a `kill -9`
-one second after a message loses nothing.
+so a process killed in between would lose the last minute. BotApplication (bot.telegram.app)
+writes after every update instead; each write is its own SQLite transaction (WAL journal),
+so a `kill -9` one second after a message loses nothing.
 
 Values are stored as JSON: everything the bot keeps is plain data (numbers, strings, lists and
 dicts with string keys), which also keeps the database readable with the sqlite3 shell.
@@ -18,7 +18,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from telegram.ext import Application, BasePersistence, PersistenceInput
+from telegram.ext import BasePersistence, PersistenceInput
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -132,13 +132,3 @@ class SQLitePersistence(BasePersistence[dict, dict, dict]):
     async def flush(self) -> None:
         """Close the database; every write was already committed."""
         self._db.close()
-
-
-class FlushingApplication(Application):
-    """An Application that writes persistence after every update, not once a minute."""
-
-    async def process_update(self, update: object) -> None:
-        """Handle the update, then persist what it changed before taking the next one."""
-        await super().process_update(update)
-        if self.persistence:
-            await self.update_persistence()

@@ -1,0 +1,137 @@
+"""Building the Application: every handler wired in one explicit order, and how it runs."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BasePersistence,
+    ContextTypes,
+    Defaults,
+)
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.knowledge import COMMANDS, KnowledgeBase
+from bot.telegram.common import Services
+from bot.telegram.dialogs import conversation
+from bot.telegram.persistence import SQLitePersistence
+from bot.telegram.questions import Questions
+
+_LOGGER = logging.getLogger(__name__)
+
+# Only what the handlers use: edits, channel posts, polls and the rest are never even sent.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+RATE_LIMIT_RETRIES = 3  # AIORateLimiter retries a request this often after RetryAfter
+
+
+class BotApplication(Application):
+    """The Application, carrying the bot's services, and persisting after every update.
+
+    python-telegram-bot persists only every `update_interval` seconds; writing after each
+    update means a crash right after a message loses nothing (see bot.telegram.persistence).
+    """
+
+    services: Services
+
+    async def process_update(self, update: object) -> None:
+        """Handle the update, then persist what it changed before taking the next one."""
+        await super().process_update(update)
+        if self.persistence:
+            await self.update_persistence()
+
+
+async def _post_init(application: Application) -> None:
+    """Publish the command menu, description and short description."""
+    kb = _services(application).kb
+    bot = application.bot
+    await bot.set_my_commands(
+        [BotCommand(name, kb.message(f"command_{name}")) for name in COMMANDS]
+    )
+    await bot.set_my_description(kb.message("description"))
+    await bot.set_my_short_description(kb.message("short_description"))
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error with its update id; apologise to the user, without any detail."""
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(error, Forbidden):
+        # The user blocked the bot or left the chat: nothing to retry, nobody to tell.
+        _LOGGER.info("update %s: cannot write to this chat (%s)", update_id, error.message)
+        return
+    _LOGGER.error("update %s: %s", update_id, error, exc_info=error)
+    if isinstance(update, Update) and update.effective_chat:
+        kb = _services(context.application).kb
+        try:
+            await context.bot.send_message(update.effective_chat.id, kb.message("error"))
+        except Exception:  # the apology itself failed: the log above already says why
+            _LOGGER.warning("update %s: could not send the apology", update_id)
+
+
+def _services(application: Application) -> Services:
+    return application.services  # type: ignore[attr-defined]
+
+
+def build_application(
+    settings: Settings,
+    kb: KnowledgeBase,
+    *,
+    request: BaseRequest | None = None,
+    persistence: BasePersistence | None = None,
+) -> Application:
+    """The bot's Application. `request` replaces the network (tests and the terminal chat)."""
+    services = Services(kb)
+    builder = (
+        ApplicationBuilder()
+        .application_class(BotApplication)
+        .token(settings.require_token())
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .persistence(persistence or SQLitePersistence(settings.database_path))
+        .post_init(_post_init)
+    )
+    if settings.base_url:
+        builder = builder.base_url(settings.base_url)
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
+    application.services = services  # type: ignore[attr-defined]
+
+    questions = Questions(services)
+    # Order matters: the dialogs come first, so that while one runs it takes the user's
+    # answers; whatever it does not claim falls through to the questions and commands.
+    application.add_handler(conversation(services, questions))
+    for handler in questions.handlers():
+        application.add_handler(handler)
+    application.add_error_handler(_on_error)
+    return application
+
+
+def run(settings: Settings, kb: KnowledgeBase) -> None:
+    """Serve Telegram until interrupted: a webhook server if WEBHOOK_URL is set, else polling."""
+    application = build_application(settings, kb)
+    if settings.webhook_url:
+        _LOGGER.info("serving a webhook on port %s at /%s", settings.port, settings.webhook_path)
+        application.run_webhook(
+            listen="0.0.0.0",  # noqa: S104 - the platform's router sits in front
+            port=settings.port,
+            url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        _LOGGER.info("polling Telegram for updates")
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)

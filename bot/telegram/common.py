@@ -1,0 +1,124 @@
+"""What every handler shares: the services, the filters, and sending replies."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.ext import filters
+
+from bot.dialogs import Dialogs
+from bot.knowledge import KnowledgeBase
+from bot.matching import Decision, Matcher
+from bot.replies import Replies, Reply
+
+
+@dataclass
+class Services:
+    """The long-lived, read-only objects every handler uses; built once at start-up."""
+
+    kb: KnowledgeBase
+    matcher: Matcher = field(init=False)
+    replies: Replies = field(init=False)
+    dialogs: Dialogs = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.matcher = Matcher(self.kb)
+        self.replies = Replies(self.kb)
+        self.dialogs = Dialogs(self.kb, self.matcher, self.replies)
+        # Filters and handlers may ask about the same text; decide it once.
+        self.decide = functools.lru_cache(maxsize=1024)(self.matcher.match)
+
+
+def markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+            for row in reply.buttons
+        ]
+    )
+
+
+async def send(message: Message, *replies: Reply) -> None:
+    """Send replies in the message's chat; in a group, the first one quotes the message."""
+    quote = message.chat.type != ChatType.PRIVATE
+    for reply in replies:
+        await message.reply_text(reply.text, reply_markup=markup(reply), do_quote=quote)
+        quote = False
+
+
+def _mentions_me(message: Message) -> bool:
+    bot = message.get_bot()
+    for entity, text in message.parse_entities(
+        [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
+    ).items():
+        if entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == bot.id:
+            return True
+        if bot.username and text.casefold() == f"@{bot.username}".casefold():
+            return True
+    return False
+
+
+def _replies_to_me(message: Message) -> bool:
+    replied = message.reply_to_message
+    return bool(replied and replied.from_user and replied.from_user.id == message.get_bot().id)
+
+
+class _AddressedToMe(filters.MessageFilter):
+    """Private messages, and in groups only those that mention the bot or reply to it."""
+
+    def filter(self, message: Message) -> bool:
+        if message.chat.type == ChatType.PRIVATE:
+            return True
+        return _mentions_me(message) or _replies_to_me(message)
+
+
+class _RepliesToMe(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        return message.chat.type == ChatType.PRIVATE or _replies_to_me(message)
+
+
+# New messages only: edited messages and channel posts are ignored everywhere.
+NEW = filters.UpdateType.MESSAGE
+ADDRESSED = _AddressedToMe()
+QUESTION = NEW & filters.TEXT & ~filters.COMMAND & ADDRESSED
+NON_TEXT = NEW & ~filters.TEXT & ~filters.StatusUpdate.ALL & _RepliesToMe()
+
+
+def question_text(message: Message) -> str:
+    """The text of a question, without the @mention that addressed it to the bot."""
+    text = message.text or ""
+    username = message.get_bot().username
+    if username:
+        text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
+    return text.strip()
+
+
+class WantsDialog(filters.MessageFilter):
+    """A question that asks for one of the dialogs ("calculate my glutamine dose")."""
+
+    def __init__(self, services: Services, name: str) -> None:
+        super().__init__(name=f"WantsDialog({name})")
+        self.services = services
+        self.dialog = name
+
+    def filter(self, message: Message) -> bool:
+        text = question_text(message)
+        decision: Decision = self.services.decide(text)
+        return self.services.dialogs.wanted(decision, text) == self.dialog
+
+
+def chat_key(update: Update) -> str:
+    """Dialog data is kept per chat, so a dialog in a group and one in private don't mix."""
+    return str(update.effective_chat.id) if update.effective_chat else "0"

@@ -1,0 +1,146 @@
+"""The terminal chat: the very same Application, handlers and texts, with no Telegram.
+
+The bot runs against the in-process Bot API stand-in. Its HTML becomes terminal styling (or
+plain text when output is not a terminal), buttons become numbered choices (type the number
+to press one), and commands work as on Telegram. When standard input is not a terminal, the
+chat runs as a script: each input line is echoed after "> ", followed by the bot's replies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from pathlib import Path
+from typing import IO
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot import html
+from bot.config import Settings
+from bot.knowledge import KnowledgeBase
+from bot.telegram.app import build_application
+from bot.telegram.persistence import SQLitePersistence
+from bot.telegram.standin import STAND_IN_TOKEN, BotAPIStandIn, Sent, StandInRequest
+
+QUIT = {"/quit", "/exit"}
+PROMPT = "you> "
+
+
+class Console:
+    """One terminal conversation with the bot."""
+
+    def __init__(
+        self, application: Application, standin: BotAPIStandIn, out: IO[str], styled: bool
+    ) -> None:
+        self.application = application
+        self.standin = standin
+        self.out = out
+        self.styled = styled
+        self.shown = 0  # how many sent messages are already printed
+        self.choices: list[tuple[Sent, str]] = []  # numbered buttons, in the order printed
+
+    def render(self, sent: Sent) -> str:
+        text = html.to_terminal(sent.text) if self.styled else html.to_plain(sent.text)
+        lines = [
+            f"bot> {line}" if n == 0 else f"     {line}"
+            for n, line in enumerate(text.splitlines() or [""])
+        ]
+        for row in sent.buttons:
+            for button in row:
+                self.choices.append((sent, button.get("callback_data", "")))
+                lines.append(f"     [{len(self.choices)}] {button['text']}")
+        return "\n".join(lines)
+
+    def flush(self) -> None:
+        """Print every message the bot sent since the last call."""
+        new = self.standin.sent[self.shown :]
+        if not new:
+            return
+        self.shown += len(new)
+        self.choices = []  # the newest buttons replace the old numbers
+        for sent in new:
+            print(self.render(sent), file=self.out)
+        self.out.flush()
+
+    def update_for(self, line: str) -> dict:
+        """A typed number presses that button; anything else is a message."""
+        if line.isdigit() and 1 <= int(line) <= len(self.choices):
+            sent, data = self.choices[int(line) - 1]
+            return self.standin.button_update(sent, data)
+        return self.standin.message_update(line)
+
+    async def say(self, line: str) -> None:
+        update = Update.de_json(self.update_for(line), self.application.bot)
+        await self.application.process_update(update)
+        self.flush()
+
+
+async def _run(kb: KnowledgeBase, lines: IO[str], out: IO[str], interactive: bool) -> int:
+    standin = BotAPIStandIn()
+    settings = Settings(token=STAND_IN_TOKEN, database_path=Path(":memory:"))
+    application = build_application(
+        settings,
+        kb,
+        request=StandInRequest(standin),
+        persistence=SQLitePersistence(Path(":memory:")),
+    )
+    console = Console(application, standin, out, styled=interactive and out.isatty())
+    async with application:
+        if application.post_init:
+            await application.post_init(application)
+        await application.start()
+        if interactive:
+            print(
+                "Chatting with the bot in your terminal (no Telegram needed). Type a question, "
+                "a command such as /start, or a button's number. /quit or Ctrl-D leaves.",
+                file=out,
+            )
+        await console.say("/start")
+        ticker = asyncio.create_task(_tick(console))
+        try:
+            while True:
+                try:
+                    if interactive:
+                        line = await asyncio.to_thread(input, PROMPT)
+                    else:
+                        line = await asyncio.to_thread(lines.readline)
+                        if not line:
+                            break
+                        line = line.rstrip("\r\n")
+                        print(f"> {line}", file=out)
+                except EOFError:
+                    break
+                if line.strip() in QUIT:
+                    break
+                if line.strip():
+                    await console.say(line)
+        finally:
+            ticker.cancel()
+            await application.stop()
+    if interactive:
+        print("\nBye!", file=out)
+    return 0
+
+
+async def _tick(console: Console) -> None:
+    """Print what the bot says on its own (a dialog's timeout) while waiting for input."""
+    while True:
+        await asyncio.sleep(0.5)
+        console.flush()
+
+
+def chat(kb: KnowledgeBase, lines: IO[str] | None = None, out: IO[str] | None = None) -> int:
+    """Chat in the terminal; a script when input is not a terminal. Returns the exit status."""
+    lines = lines or sys.stdin
+    out = out or sys.stdout
+    interactive = lines.isatty()
+    if interactive:
+        with contextlib.suppress(ImportError):  # not on every platform; input() still works
+            import readline  # noqa: F401 - line editing and history for input()
+    try:
+        return asyncio.run(_run(kb, lines, out, interactive))
+    except KeyboardInterrupt:
+        print("\nBye!", file=out)
+        return 0

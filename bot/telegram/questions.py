@@ -1,0 +1,152 @@
+"""Questions, commands and buttons outside the dialogs."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.replies import ANSWER_DATA, TOPICS_DATA, Reply, payload_to_answer_id
+from bot.telegram.common import (
+    NEW,
+    NON_TEXT,
+    QUESTION,
+    Services,
+    markup,
+    question_text,
+    send,
+)
+
+_LOGGER = logging.getLogger(__name__)
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?")
+
+
+class Questions:
+    """Answers questions, commands and buttons; every reply comes from bot.replies."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.replies = services.replies
+        self.kb = services.kb
+
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Welcome the user, or open the answer a deep link names."""
+        message = update.effective_message
+        if message is None:
+            return
+        await send(message, self.start_reply(context.args or []))
+
+    def start_reply(self, args: list[str]) -> Reply:
+        if args:
+            answer_id = payload_to_answer_id(args[0])
+            if answer_id in self.kb.answers:
+                return self.replies.answer(answer_id)
+        return self.replies.welcome()
+
+    async def topics(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show the topic menu."""
+        if update.effective_message:
+            await send(update.effective_message, self.replies.topics())
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Say how to use the bot."""
+        if update.effective_message:
+            await send(update.effective_message, self.replies.answer("help"))
+
+    async def about(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Say what the bot is, and that it gives no medical advice."""
+        if update.effective_message:
+            await send(update.effective_message, self.replies.answer("about"))
+
+    async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """List every publication the answers cite."""
+        if update.effective_message:
+            await send(update.effective_message, self.replies.sources())
+
+    async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/cancel with no dialog running: say there is nothing to stop."""
+        if update.effective_message:
+            await send(update.effective_message, Reply(self.kb.message("nothing_to_cancel")))
+
+    async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Say a command is unknown, unless it was meant for another bot in a group."""
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        match = _COMMAND.match(message.text)
+        if match is None:
+            return
+        addressee = match.group(2)
+        if addressee and addressee.casefold() != (context.bot.username or "").casefold():
+            return
+        if message.chat.type != ChatType.PRIVATE and not addressee:
+            return  # a bare /command in a group may be for another bot
+        command = self.kb.message("unknown_command", command="/" + match.group(1)[:32])
+        await send(message, Reply(command))
+
+    async def question(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer a typed question: the answer, "did you mean", or an honest fallback."""
+        message = update.effective_message
+        if message is None:
+            return
+        text = question_text(message)
+        decision = self.services.decide(text)
+        reply, _action = self.replies.for_decision(decision)
+        _LOGGER.info(
+            "question decided: %s %s %.0f (%s)",
+            decision.decision,
+            decision.intent,
+            decision.score,
+            decision.reason,
+        )
+        # An intent that starts a dialog is taken by the dialog handler before this one.
+        await send(message, reply or self.replies.fallback())
+
+    async def non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stickers, photos, voice, files, locations: say kindly that the bot reads text."""
+        if update.effective_message:
+            await send(update.effective_message, Reply(self.kb.message("non_text")))
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A tapped answer or topics button: stop the spinner, then send what it names."""
+        query = update.callback_query
+        if query is None:
+            return
+        await query.answer()
+        data = query.data or ""
+        if data == TOPICS_DATA:
+            reply = self.replies.topics()
+        elif data.startswith(ANSWER_DATA) and data[len(ANSWER_DATA) :] in self.kb.answers:
+            reply = self.replies.answer(data[len(ANSWER_DATA) :])
+        else:
+            reply = Reply(self.kb.message("expired_button"))
+        if update.effective_chat:
+            await context.bot.send_message(
+                update.effective_chat.id, reply.text, reply_markup=markup(reply)
+            )
+
+    def handlers(self) -> list[BaseHandler]:
+        """The handlers, in the order they must be tried."""
+        return [
+            CommandHandler("start", self.start, filters=NEW),
+            CommandHandler("topics", self.topics, filters=NEW),
+            CommandHandler("help", self.help, filters=NEW),
+            CommandHandler("about", self.about, filters=NEW),
+            CommandHandler("sources", self.sources, filters=NEW),
+            CommandHandler("cancel", self.cancel, filters=NEW),
+            MessageHandler(NEW & filters.COMMAND, self.unknown_command),
+            MessageHandler(QUESTION, self.question),
+            MessageHandler(NON_TEXT, self.non_text),
+            # Every button the dialogs don't claim: answers, topics, and stale dialog buttons.
+            CallbackQueryHandler(self.button),
+        ]
