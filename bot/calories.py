@@ -118,11 +118,19 @@ def daily_target(
 # ---------------------------------------------------------------------------------------------
 # Reading the answers people type
 
-_NUMBER_WORDS = {"half": 0.5, "a": 1.0, "an": 1.0, "one": 1.0, "two": 2.0}
+_NUMBER_WORDS = {
+    "half a": 0.5,
+    "half an": 0.5,
+    "half": 0.5,
+    "a": 1.0,
+    "an": 1.0,
+    "one": 1.0,
+    "two": 2.0,
+}
 _GOAL = re.compile(
     r"(?P<verb>lose|loose|losing|lost|drop|dropping|shed|shedding|cut|cutting|burn|gain|gaining|"
     r"put on|putting on|bulk|bulking|add)\b[^0-9]*?"
-    r"(?P<amount>\d+(?:[.,]\d+)?|half|one|two|an?)\s*(?:and a half\s*)?"
+    r"(?P<amount>\d+(?:[.,]\d+)?|half an?|half|one|two|an?)\s*(?:and a half\s*)?"
     r"(?P<unit>lbs?|pounds?|kgs?|kilos?|kilograms?)"
 )
 _MAINTAIN = re.compile(

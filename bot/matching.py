@@ -49,9 +49,9 @@ MIN_TYPO_LENGTH = 3  # shorter words are taken as typed
 
 def max_typo_edits(length: int) -> int:
     """How many edits a word of this length may be away from the word it is read as."""
-    if length <= 4:
+    if length <= 7:
         return 1
-    if length <= 8:
+    if length <= 11:
         return 2
     return 3
 
@@ -65,6 +65,9 @@ RESCORE_WEIGHT = 0.15  # share of the example score that comes from the rapidfuz
 EXAMPLE_WEIGHT = 0.7
 CANDIDATE_INTENTS = 12  # intents the index keeps before examples are scored
 NUMBER = "#"  # every number reads as this one word
+# A word the knowledge base has never seen weighs this much times its rarest word: a question
+# about something else ("is zinc safe") stays unanswered rather than matching on "safe".
+UNKNOWN_WEIGHT = 1.0
 
 # Deciding.
 ANSWER_SCORE = 50.0
@@ -128,38 +131,49 @@ class Analyzer:
                 for phrase in group:
                     counts.update(words(phrase))
         counts.update(self.stopwords)
-        # Most frequent first, so that a tie in edit distance goes to the commoner word.
+        self._counts = counts
         self.vocabulary = frozenset(w for w in counts if not w[0].isdigit())
-        by_length: dict[int, list[str]] = defaultdict(list)
+        self.stems = frozenset(self._stem(w) for w in self.vocabulary)
+        # Candidates by first letter and length, most frequent first, so that a tie in edit
+        # distance goes to the commoner word. Typos rarely hit a word's first letter, and
+        # requiring it keeps real words apart ("mole" is not "role").
+        buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word, _ in counts.most_common():
             if not word[0].isdigit():
-                by_length[len(word)].append(word)
-        self._by_length = dict(by_length)
+                buckets[(word[0], len(word))].append(word)
+        self._buckets = dict(buckets)
         self.spell = lru_cache(maxsize=65536)(self._spell)
 
     def _spell(self, word: str) -> str:
+        """The known word a typed word stands for: itself if known, else the nearest one."""
         if word in self.vocabulary or len(word) < MIN_TYPO_LENGTH or word[0].isdigit():
             return word
+        if self._stem(word) in self.stems:
+            return word  # another form of a known word ("junction", "junctions")
+        if len(word) == MIN_TYPO_LENGTH:  # three letters: only two swapped letters ("hwo")
+            swapped = [
+                w
+                for w in (word[1] + word[0] + word[2], word[0] + word[2] + word[1])
+                if w in self.vocabulary
+            ]
+            return max(swapped, key=self._counts.__getitem__, default=word)
         edits = max_typo_edits(len(word))
         best: tuple[str, int] | None = None
-        for length in range(len(word) - edits, len(word) + edits + 1):
-            choices = self._by_length.get(length)
-            if not choices:
-                continue
-            found = process.extractOne(
-                word,
-                choices,
-                scorer=TYPO_SCORER,
-                processor=TYPO_PROCESSOR,
-                score_cutoff=edits if best is None else best[1] - 1,
-            )
-            if found and (best is None or found[1] < best[1]):
-                best = (found[0], found[1])
-        if best is None:
-            return word
-        if len(word) == MIN_TYPO_LENGTH and sorted(best[0]) != sorted(word):
-            return word  # a three-letter word is corrected only for swapped letters ("hwo")
-        return best[0]
+        for first in {word[0], word[1]}:  # word[1]: the first two letters swapped ("lgutamine")
+            for length in range(len(word) - edits, len(word) + edits + 1):
+                choices = self._buckets.get((first, length))
+                if not choices:
+                    continue
+                found = process.extractOne(
+                    word,
+                    choices,
+                    scorer=TYPO_SCORER,
+                    processor=TYPO_PROCESSOR,
+                    score_cutoff=edits if best is None else best[1] - 1,
+                )
+                if found and (best is None or found[1] < best[1]):
+                    best = (found[0], found[1])
+        return best[0] if best else word
 
     def tokens(self, text: str) -> list[str]:
         """Words after spelling and aliases, before stemming; numbers as NUMBER."""
@@ -236,7 +250,7 @@ class Matcher:
             df.update(vocabulary)
         classes = len(self.labels)
         self.idf = {t: math.log(1 + classes / count) for t, count in df.items()}
-        self.unknown_idf = math.log(1 + classes)
+        self.unknown_idf = UNKNOWN_WEIGHT * math.log(1 + classes)
         self.examples: list[list[_Example]] = [[] for _ in self.labels]
         centroids: list[Counter[str]] = [Counter() for _ in self.labels]
         for label, terms in example_terms:

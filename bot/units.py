@@ -32,12 +32,12 @@ _WITH_UNIT = re.compile(rf"{_SIGNED}\s*(?:(?P<kg>{_KG})|(?P<lb>{_LB})){_END}")
 _BARE = re.compile(rf"(?<![\w.,]){_SIGNED}(?![\w.,]*\d)")
 
 _FEET_INCHES = re.compile(
-    rf"{_NUMBER}\s*(?:'|’|ft\.?|feet|foot){_END}\s*(?:and\s+)?(?:{_NUMBER}\s*"
+    rf"{_SIGNED}\s*(?:'|’|ft\.?|feet|foot){_END}\s*(?:and\s+)?(?:{_NUMBER}\s*"
     rf"(?:\"|”|''|in\.?|inch|inches)?{_END})?"
 )
-_CM = re.compile(rf"{_NUMBER}\s*(?:cm|centimet(?:er|re)s?){_END}")
-_METRES = re.compile(rf"{_NUMBER}\s*(?:m|meters?|metres?){_END}")
-_INCHES = re.compile(rf"{_NUMBER}\s*(?:\"|”|in\.?|inch|inches){_END}")
+_CM = re.compile(rf"{_SIGNED}\s*(?:cm|centimet(?:er|re)s?){_END}")
+_METRES = re.compile(rf"{_SIGNED}\s*(?:m|meters?|metres?){_END}")
+_INCHES = re.compile(rf"{_SIGNED}\s*(?:\"|”|in\.?|inch|inches){_END}")
 
 
 def _number(text: str) -> float:

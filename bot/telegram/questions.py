@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -16,6 +15,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import html
 from bot.replies import ANSWER_DATA, TOPICS_DATA, Reply, payload_to_answer_id
 from bot.telegram.common import (
     NEW,
@@ -28,7 +28,6 @@ from bot.telegram.common import (
 )
 
 _LOGGER = logging.getLogger(__name__)
-_COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?")
 
 
 class Questions:
@@ -83,16 +82,14 @@ class Questions:
         message = update.effective_message
         if message is None or not message.text:
             return
-        match = _COMMAND.match(message.text)
-        if match is None:
-            return
-        addressee = match.group(2)
+        word = message.text.split()[0]
+        name, _, addressee = word.partition("@")
         if addressee and addressee.casefold() != (context.bot.username or "").casefold():
             return
         if message.chat.type != ChatType.PRIVATE and not addressee:
             return  # a bare /command in a group may be for another bot
-        command = self.kb.message("unknown_command", command="/" + match.group(1)[:32])
-        await send(message, Reply(command))
+        command = html.escape(name[:40])
+        await send(message, Reply(self.kb.message("unknown_command", command=command)))
 
     async def question(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer a typed question: the answer, "did you mean", or an honest fallback."""

@@ -1,0 +1,109 @@
+"""Shared fixtures: the real knowledge base, and a transcript harness around the real bot.
+
+`bot_chat` builds the real Application (every handler, the persistence, the error handler)
+on the in-process Bot API stand-in, and drives it with real Update objects. Each call returns
+the messages the bot sent in reply, so a test reads like a transcript.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from telegram import Update
+from telegram.ext import Application
+
+from bot import html
+from bot.config import Settings
+from bot.knowledge import KnowledgeBase, load
+from bot.matching import Matcher
+from bot.telegram.app import build_application
+from bot.telegram.persistence import SQLitePersistence
+from bot.telegram.standin import STAND_IN_TOKEN, BotAPIStandIn, Sent, StandInRequest
+
+PRIVATE = 42
+GROUP = -1001
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return load()
+
+
+@pytest.fixture(scope="session")
+def matcher(kb: KnowledgeBase) -> Matcher:
+    return Matcher(kb)
+
+
+@dataclass
+class BotChat:
+    """One user talking to the real bot; each action returns what the bot sent back."""
+
+    application: Application
+    standin: BotAPIStandIn
+    chat_id: int = PRIVATE
+    last: list[Sent] = field(default_factory=list)
+
+    async def feed(self, update: dict) -> list[Sent]:
+        before = len(self.standin.sent)
+        await self.application.process_update(Update.de_json(update, self.application.bot))
+        self.last = self.standin.sent[before:]
+        return self.last
+
+    async def send(self, text: str, **kwargs) -> list[Sent]:
+        kwargs.setdefault("chat_id", self.chat_id)
+        return await self.feed(self.standin.message_update(text, **kwargs))
+
+    async def press(self, label: str) -> list[Sent]:
+        """Tap the button labelled `label` on the newest message that has one."""
+        for sent in reversed(self.standin.sent):
+            for row in sent.buttons:
+                for button in row:
+                    if button["text"] == label:
+                        return await self.feed(
+                            self.standin.button_update(sent, button["callback_data"])
+                        )
+        raise AssertionError(f"no button {label!r}; last buttons: {self.buttons()}")
+
+    async def press_data(self, data: str) -> list[Sent]:
+        sent = self.standin.sent[-1]
+        return await self.feed(self.standin.button_update(sent, data))
+
+    def buttons(self) -> list[str]:
+        for sent in reversed(self.last):
+            if sent.buttons:
+                return sent.labels
+        return []
+
+    def text(self) -> str:
+        """Everything the bot said in reply to the last action, as plain text."""
+        return "\n".join(html.to_plain(s.text) for s in self.last)
+
+
+async def start_bot(standin: BotAPIStandIn, database: Path) -> Application:
+    settings = Settings(token=STAND_IN_TOKEN, database_path=database)
+    application = build_application(
+        settings, load(), request=StandInRequest(standin), persistence=SQLitePersistence(database)
+    )
+    await application.initialize()
+    if application.post_init:
+        await application.post_init(application)
+    await application.start()  # the job queue runs, so dialog timeouts are scheduled
+    return application
+
+
+async def stop_bot(application: Application) -> None:
+    await application.stop()
+    await application.shutdown()
+
+
+@pytest.fixture
+async def bot_chat(tmp_path: Path) -> AsyncIterator[BotChat]:
+    standin = BotAPIStandIn()
+    application = await start_bot(standin, tmp_path / "bot.sqlite3")
+    try:
+        yield BotChat(application, standin)
+    finally:
+        await stop_bot(application)

@@ -1,0 +1,168 @@
+"""The arithmetic of the two estimates, against hand-worked cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import calories, dose
+from bot.calories import (
+    ACTIVITY_BY_KEY,
+    FEMALE,
+    GOALS,
+    MALE,
+    Goal,
+    daily_target,
+    parse_activity,
+    parse_age,
+    parse_goal,
+    parse_sex,
+    prefill,
+    resting_energy,
+)
+from bot.units import KG_PER_LB, Invalid
+
+
+@pytest.mark.parametrize(
+    ("kg", "grams", "position"),
+    [
+        (150 * KG_PER_LB, 20, dose.WITHIN),  # the article's own example: about 20 g for 150 lb
+        (70, 21, dose.WITHIN),
+        (80, 24, dose.WITHIN),
+        (90, 27, dose.ABOVE),
+        (25, 8, dose.WITHIN),  # 7.5 g rounds half up to 8
+        (20, 6, dose.BELOW),
+        (85, 26, dose.ABOVE),  # 25.5 g rounds half up to 26
+    ],
+)
+def test_dose_is_weight_times_0_3_grams_rounded(kg: float, grams: int, position: str):
+    estimate = dose.estimate(kg)
+    assert estimate.grams == grams
+    assert estimate.position == position
+
+
+def test_dose_refuses_a_non_positive_weight():
+    with pytest.raises(ValueError, match="positive"):
+        dose.estimate(0)
+
+
+def test_mifflin_st_jeor_by_hand():
+    # Woman, 68 kg, 165 cm, 35 y: 680 + 1031.25 - 175 - 161 = 1375.25
+    assert resting_energy(FEMALE, 68, 165, 35) == pytest.approx(1375.25)
+    # Man, 80 kg, 180 cm, 40 y: 800 + 1125 - 200 + 5 = 1730
+    assert resting_energy(MALE, 80, 180, 40) == pytest.approx(1730)
+
+
+def test_daily_target_by_hand():
+    # 1730 x 1.55 = 2681.5 -> maintenance 2680; losing 1 lb a week: 2681.5 - 500 = 2181.5 -> 2180
+    result = daily_target(MALE, 40, 180, 80, ACTIVITY_BY_KEY["moderate"], Goal(-1.0))
+    assert (result.bmr, result.maintenance, result.target) == (1730, 2680, 2180)
+    assert not result.floored and not result.aggressive
+
+
+def test_gaining_adds_about_500_kcal_a_day_per_pound_a_week():
+    result = daily_target(FEMALE, 35, 165, 68, ACTIVITY_BY_KEY["sedentary"], Goal(2.0))
+    # 1375.25 x 1.2 = 1650.3; + 1000 = 2650.3 -> 2650
+    assert result.target == 2650
+
+
+def test_the_floor_protects_a_small_sedentary_woman():
+    # 10 x 45 + 6.25 x 150 - 5 x 60 - 161 = 926.5; x 1.2 = 1111.8; - 1000 = 111.8
+    result = daily_target(FEMALE, 60, 150, 45, ACTIVITY_BY_KEY["sedentary"], Goal(-2.0))
+    assert result.computed == 110
+    assert result.target == 1200 and result.floored
+    # 2 lb is 0.907 kg: 2.0% of 45 kg a week
+    assert result.aggressive and result.weekly_share == pytest.approx(0.02016, abs=1e-4)
+
+
+def test_the_floor_for_men_is_1500():
+    result = daily_target(MALE, 70, 160, 55, ACTIVITY_BY_KEY["sedentary"], Goal(-2.0))
+    assert result.target == 1500 and result.floored
+
+
+def test_the_nine_goals_of_the_tracker():
+    assert [g.lb_per_week for g in GOALS] == [2, 1.5, 1, 0.5, 0, -0.5, -1, -1.5, -2]
+    assert GOALS[0].label == "Gain 2 pounds per week"
+    assert GOALS[4].label == "Maintain my current weight"
+    assert GOALS[6].label == "Lose 1 pound per week"
+
+
+@pytest.mark.parametrize(
+    ("text", "lb"),
+    [
+        ("lose 1 lb a week", -1),
+        ("Lose 1 pound per week", -1),
+        ("I want to lose half a pound a week", -0.5),
+        ("lose 0.5 kg a week", -1.1),
+        ("gain 2 pounds per week", 2),
+        ("maintain", 0),
+        ("keep my current weight", 0),
+        ("lose one and a half pounds a week", -1.5),
+    ],
+)
+def test_goals_typed(text: str, lb: float):
+    goal = parse_goal(text)
+    assert isinstance(goal, Goal), goal
+    assert goal.lb_per_week == pytest.approx(lb)
+
+
+def test_a_goal_beyond_the_tracker_is_refused():
+    assert isinstance(parse_goal("lose 5 lb a week"), Invalid)
+    assert parse_goal("I want to feel better") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "sex"),
+    [
+        ("female", FEMALE),
+        ("F", FEMALE),
+        ("I'm a woman", FEMALE),
+        ("male", MALE),
+        ("guy", MALE),
+        ("both", None),
+        ("", None),
+    ],
+)
+def test_sex_typed(text: str, sex: str | None):
+    assert parse_sex(text) == sex
+
+
+@pytest.mark.parametrize(("text", "age"), [("35", 35), ("35 years", 35), ("I'm 35 years old", 35)])
+def test_ages(text: str, age: int):
+    assert parse_age(text) == age
+
+
+@pytest.mark.parametrize("text", ["old", "0", "150", "thirty five and a half years"])
+def test_bad_ages(text: str):
+    assert isinstance(parse_age(text), Invalid)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("sedentary", "sedentary"),
+        ("2", "light"),
+        ("moderately active", "moderate"),
+        ("very active", "very"),
+        ("extra active", "extra"),
+        ("I don't exercise at all", "sedentary"),
+        ("Lightly active", "light"),
+    ],
+)
+def test_activity_typed(text: str, key: str):
+    activity = parse_activity(text)
+    assert activity is not None and activity.key == key
+
+
+def test_a_question_fills_the_steps_it_answers():
+    found = prefill(
+        "how many calories should a 35 year old woman, 5'5\" and 150 lb, eat to lose 1 lb a week"
+    )
+    assert found.goal == Goal(-1.0)
+    assert found.sex == FEMALE
+    assert found.age == 35
+    assert found.height is not None and found.height.cm == pytest.approx(165.1)
+    assert found.weight is not None and found.weight.lb == pytest.approx(150)
+
+
+def test_a_question_without_details_fills_nothing():
+    assert prefill("how many calories should I eat") == calories.Prefill()
