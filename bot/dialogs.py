@@ -269,9 +269,11 @@ class Dialogs:
         if decision.decision != ANSWER or decision.score < ANSWER_SCORE:
             return None
         wanted = self.wanted(decision, text)
-        if wanted and wanted != data.get("name"):
+        if wanted == data.get("name"):
+            return None  # about this very dialog: a wrong answer, not another question
+        if wanted:
             return self.start(wanted, data, text)  # they asked for the other dialog: switch
-        reply = None if wanted else self.replies.for_decision(decision)[0]
+        reply, _ = self.replies.for_decision(decision)
         again = self.ask(data)
         reask = Reply(self.kb.message("dialog_reask") + "\n" + again.text, again.buttons)
         return Outcome((reply, reask) if reply else (reask,), data["step"])

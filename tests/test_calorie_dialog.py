@@ -1,0 +1,165 @@
+"""The calorie-target dialog, every path, as a user would go through it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.telegram import dialogs as telegram_dialogs
+from bot.telegram.standin import BotAPIStandIn
+from tests.conftest import BotChat, start_bot, stop_bot
+
+
+async def test_calories_by_buttons_to_the_result(bot_chat: BotChat):
+    replies = await bot_chat.send("/calories")
+    goal_question = replies[-1]
+    assert len(goal_question.labels) == 9
+    assert goal_question.labels[0] == "Gain 2 pounds per week"
+    assert goal_question.labels[-1] == "Lose 2 pounds per week"
+    [sex] = await bot_chat.press("Lose 1 pound per week")
+    assert sex.labels == ["Female", "Male"]
+    await bot_chat.press("Female")
+    assert "How old are you" in bot_chat.text()
+    await bot_chat.send("35")
+    await bot_chat.send("5'5\"")
+    await bot_chat.send("150 lb")
+    [activity] = bot_chat.last
+    assert "Sedentary" in activity.labels and "little or no exercise" in activity.text
+    [result] = await bot_chat.press("Lightly active")
+    text = bot_chat.text()
+    # 10 x 68.04 + 6.25 x 165.1 - 5 x 35 - 161 = 1376.2; x 1.375 = 1892.3; - 500 = 1392.3
+    assert "about 1,390 kcal" in text
+    assert "Resting energy 1,380 kcal" in text and "1,890 kcal to keep your weight" in text
+    assert "Mifflin" in text and "physician or dietitian" in text
+    assert "Start again" in result.labels
+
+
+async def test_every_step_accepts_a_typed_answer(bot_chat: BotChat):
+    await bot_chat.send("/calories")
+    await bot_chat.send("lose 0.5 kg a week")
+    await bot_chat.send("male")
+    await bot_chat.send("40 years")
+    await bot_chat.send("180 cm")
+    await bot_chat.send("80 kg")
+    await bot_chat.send("moderately active")
+    # 1730 x 1.55 = 2681.5; 0.5 kg is 1.1 lb: - 550 = 2131.5
+    assert "about 2,130 kcal" in bot_chat.text()
+    assert "lose 1.1 lb a week" in bot_chat.text()
+
+
+async def test_a_question_fills_what_it_already_says(bot_chat: BotChat):
+    replies = await bot_chat.send(
+        "how many calories should I eat to lose 1 lb a week? I'm a 35 year old woman, "
+        "5'5 and 150 lb"
+    )
+    assert "How active are you" in replies[-1].text
+    await bot_chat.send("sedentary")
+    # 1376.2 x 1.2 = 1651.5; - 500 = 1151.5 -> 1150, below the floor for women
+    assert "about 1,200 kcal" in bot_chat.text()
+    assert "below the safe minimum" in bot_chat.text()
+
+
+async def test_the_floor_and_the_aggressive_goal_warnings(bot_chat: BotChat):
+    await bot_chat.send("/calories")
+    await bot_chat.press("Lose 2 pounds per week")
+    await bot_chat.press("Female")
+    await bot_chat.send("60")
+    await bot_chat.send("150 cm")
+    await bot_chat.send("45 kg")
+    await bot_chat.press("Sedentary")
+    text = bot_chat.text()
+    assert "about 1,200 kcal" in text
+    assert "The arithmetic gives 110 kcal" in text
+    assert "2.0% of your body weight a week" in text
+
+
+async def test_a_bare_weight_asks_its_unit(bot_chat: BotChat):
+    await bot_chat.send("/calories maintain")
+    await bot_chat.press("Male")
+    await bot_chat.send("40")
+    await bot_chat.send("6 ft")
+    await bot_chat.send("180")
+    await bot_chat.press("Pounds (lb)")
+    assert "How active are you" in bot_chat.text()
+
+
+async def test_under_18_gets_no_number(bot_chat: BotChat):
+    await bot_chat.send("/calories")
+    await bot_chat.press("Maintain my current weight")
+    await bot_chat.press("Male")
+    await bot_chat.send("15")
+    assert "built for adults" in bot_chat.text()
+    assert "kcal" not in bot_chat.text()
+
+
+@pytest.mark.parametrize(
+    ("step_answers", "bad", "message"),
+    [
+        ([], "lose weight fast", "I didn't catch a goal"),
+        ([], "lose 5 lb a week", "up to 2 lb"),
+        (["maintain"], "alien", "female"),
+        (["maintain", "female"], "old", "Please type your age"),
+        (["maintain", "female", "35"], "tall", "Please type a height"),
+        (["maintain", "female", "35", "165 cm"], "0 kg", "more than zero"),
+        (["maintain", "female", "35", "165 cm", "60 kg"], "whatever", "activity levels"),
+    ],
+)
+async def test_each_step_refuses_clearly_and_asks_again(
+    bot_chat: BotChat, step_answers: list[str], bad: str, message: str
+):
+    await bot_chat.send("/calories")
+    for answer in step_answers:
+        await bot_chat.send(answer)
+    await bot_chat.send(bad)
+    assert message in bot_chat.text()
+
+
+async def test_three_wrong_answers_end_the_dialog(bot_chat: BotChat):
+    await bot_chat.send("/calories")
+    for bad in ("dunno", "no idea", "hmm"):
+        await bot_chat.send(bad)
+    assert "Type /calories whenever you want to try again" in bot_chat.text()
+
+
+async def test_cancel_and_switching_dialogs(bot_chat: BotChat):
+    await bot_chat.send("/calories")
+    await bot_chat.send("/dose")
+    assert "What is your body weight?" in bot_chat.text()
+    await bot_chat.send("/cancel")
+    assert "I've stopped" in bot_chat.text()
+
+
+async def test_starts_from_its_button_and_deep_link(bot_chat: BotChat):
+    await bot_chat.send("/start calories-calculate")
+    assert "weight goal" in bot_chat.text()
+    await bot_chat.send("/topics")
+    await bot_chat.press("Daily calorie target")
+    await bot_chat.press("Calorie target")
+    assert "weight goal" in bot_chat.text()
+
+
+async def test_times_out_and_survives_a_restart(tmp_path: Path, monkeypatch):
+    database = tmp_path / "bot.sqlite3"
+    standin = BotAPIStandIn()
+    first = await start_bot(standin, database)
+    chat = BotChat(first, standin)
+    await chat.send("/calories")
+    await chat.press("Gain 1 pound per week")
+    await chat.press("Male")
+    await stop_bot(first)
+
+    monkeypatch.setattr(telegram_dialogs, "DIALOG_TIMEOUT", 0.3)
+    second = await start_bot(standin, database)
+    try:
+        chat = BotChat(second, standin)
+        await chat.send("30")
+        assert "How tall are you" in chat.text()
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            if "quiet for a while" in standin.sent[-1].text:
+                break
+        assert "Type /calories to start again" in standin.sent[-1].text
+    finally:
+        await stop_bot(second)
