@@ -25,6 +25,7 @@ or when the out-of-scope examples win, fall back. Red-flag wording always answer
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -64,10 +65,20 @@ RESCORE_WEIGHT = 0.15  # share of the example score that comes from the rapidfuz
 # Scoring: an intent's score mixes its best example and the intent as a whole.
 EXAMPLE_WEIGHT = 0.7
 CANDIDATE_INTENTS = 12  # intents the index keeps before examples are scored
+TELLING_SHARE = 0.25
 NUMBER = "#"  # every number reads as this one word
 # A word the knowledge base has never seen weighs this much times its rarest word: a question
 # about something else ("is zinc safe") stays unanswered rather than matching on "safe".
 UNKNOWN_WEIGHT = 1.0
+
+# Reading a long message: a story before the question is scored sentence by sentence too.
+_SEGMENT = re.compile(r"[.?!;:\n]+|,\s+")
+MIN_SEGMENT_TERMS = 2
+SEGMENT_WEIGHT = 0.9
+SMALL_TALK = frozenset({"greeting", "thanks", "goodbye"})
+USE_SEGMENTS = True
+USE_SMALL_TALK = True
+USE_VETO = True
 
 # Deciding.
 ANSWER_SCORE = 50.0
@@ -115,6 +126,7 @@ class Analyzer:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self._stem = snowballstemmer.stemmer("english").stemWord
+        self._stems: dict[str, str] = {}  # the stemmer is pure Python: remember its answers
         self.stopwords = kb.language.stopwords
         self.aliases: dict[tuple[str, ...], tuple[str, ...]] = {
             tuple(key.split()): tuple(value.split()) for key, value in kb.language.aliases.items()
@@ -133,7 +145,7 @@ class Analyzer:
         counts.update(self.stopwords)
         self._counts = counts
         self.vocabulary = frozenset(w for w in counts if not w[0].isdigit())
-        self.stems = frozenset(self._stem(w) for w in self.vocabulary)
+        self.stems = frozenset(self.stem(w) for w in self.vocabulary)
         # Candidates by first letter and length, most frequent first, so that a tie in edit
         # distance goes to the commoner word. Typos rarely hit a word's first letter, and
         # requiring it keeps real words apart ("mole" is not "role").
@@ -148,7 +160,7 @@ class Analyzer:
         """The known word a typed word stands for: itself if known, else the nearest one."""
         if word in self.vocabulary or len(word) < MIN_TYPO_LENGTH or word[0].isdigit():
             return word
-        if self._stem(word) in self.stems:
+        if self.stem(word) in self.stems:
             return word  # another form of a known word ("junction", "junctions")
         if len(word) == MIN_TYPO_LENGTH:  # three letters: only two swapped letters ("hwo")
             swapped = [
@@ -193,7 +205,10 @@ class Analyzer:
         return out
 
     def stem(self, word: str) -> str:
-        return word if word == NUMBER else self._stem(word)
+        stem = self._stems.get(word)
+        if stem is None:
+            stem = self._stems[word] = word if word == NUMBER else self._stem(word)
+        return stem
 
     def terms(self, text: str) -> list[str]:
         """The stemmed content words of text, in order, stop words dropped."""
@@ -210,6 +225,7 @@ def _all_texts(kb: KnowledgeBase) -> Iterable[str]:
 class _Example:
     intent: int  # index into Matcher.labels
     weights: dict[str, float]
+    terms: frozenset[str]
     norm: float
     text: str  # stemmed terms joined, for the rapidfuzz rescoring
 
@@ -230,9 +246,11 @@ class Matcher:
         for intent in kb.intents:
             for example in intent.examples:
                 self._exact.setdefault(" ".join(words(example)), intent.id)
+        # Each red flag: groups of phrases, as " stem stem " strings to find in the message.
         self._red_flags = [
             [
-                {tuple(self.analyzer.stem(w) for w in self.analyzer.tokens(p)) for p in group}
+                {f" {' '.join(self.analyzer.stem(w) for w in self.analyzer.tokens(p))} "
+                 for p in group}
                 for group in flag.all_of
             ]
             for flag in kb.red_flags
@@ -251,7 +269,12 @@ class Matcher:
         classes = len(self.labels)
         self.idf = {t: math.log(1 + classes / count) for t, count in df.items()}
         self.unknown_idf = UNKNOWN_WEIGHT * math.log(1 + classes)
-        self.examples: list[list[_Example]] = [[] for _ in self.labels]
+        # A word in more than TELLING_SHARE of the intents tells little about which is meant.
+        self.telling_idf = math.log(1 + 1 / TELLING_SHARE)
+        self.examples: list[_Example] = []
+        # Per intent, word -> [(example, weight of the word in it)]: only examples that share
+        # a word with the question are ever looked at.
+        self.postings: list[dict[str, list[int]]] = [{} for _ in self.labels]
         centroids: list[Counter[str]] = [Counter() for _ in self.labels]
         for label, terms in example_terms:
             unique = set(terms)
@@ -259,9 +282,24 @@ class Matcher:
                 continue
             weights = {t: self.idf[t] for t in unique}
             norm = math.sqrt(sum(w * w for w in weights.values()))
-            self.examples[label].append(_Example(label, weights, norm, " ".join(terms)))
+            number = len(self.examples)
+            self.examples.append(
+                _Example(label, weights, frozenset(unique), norm, " ".join(terms))
+            )
             for t, w in weights.items():
                 centroids[label][t] += w / norm
+                self.postings[label].setdefault(t, []).append(number)
+        small_talk = {n for n, label in enumerate(self.labels)
+                      if self.topics.get(label) in SMALL_TALK}
+        in_scope = {n for n, label in enumerate(self.labels) if label != OUT_OF_SCOPE}
+        self.small_talk_terms = frozenset(
+            t for t in df if all(t not in vocabularies[n] for n in in_scope - small_talk)
+        )
+        oos = index.get(OUT_OF_SCOPE)
+        self.foreign_terms = frozenset(
+            t for t in (vocabularies[oos] if oos is not None else ())
+            if all(t not in vocabularies[n] for n in in_scope)
+        )
         # The index: word -> [(intent, weight of the word in that intent's normalised centroid)].
         self.index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for label, centroid in enumerate(centroids):
@@ -287,15 +325,23 @@ class Matcher:
         ranked = sorted(centroid_scores.items(), key=lambda kv: kv[1], reverse=True)
         query_text = " ".join(terms)
         result: dict[str, float] = {}
+        # Examples that share only words nearly every intent uses ("glutamine") cannot be the
+        # best match; looking only at examples sharing a telling word keeps this fast.
+        by_weight = sorted(unique, key=weights.__getitem__, reverse=True)
+        telling = [t for t in by_weight if weights[t] >= self.telling_idf] or by_weight[:2]
+        squares = {t: w * w for t, w in weights.items()}  # example weight = query weight = idf
         for label, centroid in ranked[:CANDIDATE_INTENTS]:
-            best = 0.0
-            best_text = ""
-            for example in self.examples[label]:
-                dot = sum(weights[t] * example.weights[t] for t in unique if t in example.weights)
-                if dot:
-                    cosine = dot / (norm * example.norm)
-                    if cosine > best:
-                        best, best_text = cosine, example.text
+            postings = self.postings[label]
+            numbers: set[int] = set()
+            for t in telling:
+                numbers.update(postings.get(t, ()))
+            best, best_text = 0.0, ""
+            for number in numbers:
+                example = self.examples[number]
+                dot = sum(map(squares.__getitem__, unique & example.terms))
+                cosine = dot / (norm * example.norm)
+                if cosine > best:
+                    best, best_text = cosine, example.text
             if best_text:
                 alike = RESCORE_SCORER(query_text, best_text, processor=RESCORE_PROCESSOR) / 100
                 best = (1 - RESCORE_WEIGHT) * best + RESCORE_WEIGHT * min(alike, best * 1.5)
@@ -305,11 +351,11 @@ class Matcher:
 
     def red_flag(self, text: str) -> bool:
         """True when every word group of some red flag appears in the message."""
-        stems = [self.analyzer.stem(w) for w in self.analyzer.tokens(text)]
-        for groups in self._red_flags:
-            if all(any(_contains(stems, phrase) for phrase in group) for group in groups):
-                return True
-        return False
+        stems = f" {' '.join(self.analyzer.stem(w) for w in self.analyzer.tokens(text))} "
+        return any(
+            all(any(phrase in stems for phrase in group) for group in groups)
+            for groups in self._red_flags
+        )
 
     # -- deciding -------------------------------------------------------------------------
 
@@ -337,7 +383,49 @@ class Matcher:
             return Decision(text, ANSWER, URGENT, 100.0, (Candidate(URGENT, 100.0),), "red_flag")
         terms = self.analyzer.terms(text)
         scores = self.scores(terms)
-        return self.decide(text, scores, tuple(terms))
+        if USE_SEGMENTS:
+            self._add_segments(text, scores)
+        if USE_SMALL_TALK:
+            scores = self._past_small_talk(terms, scores)
+        decision = self.decide(text, scores, tuple(terms))
+        if USE_VETO and decision.decision == ANSWER and self.foreign_terms & set(terms):
+            offered = decision.candidates[:1]
+            return Decision(text, CLARIFY, decision.intent, decision.score, offered, "foreign_word",
+                            decision.terms)
+        return decision
+
+    def _add_segments(self, text: str, scores: dict[str, float]) -> None:
+        """A story before the question: score each sentence alone too, and keep the best."""
+        segments = [s for s in _SEGMENT.split(text) if s.strip()]
+        if len(segments) < 2:
+            return
+        for segment in segments:
+            terms = self.analyzer.terms(segment)
+            if len(set(terms)) < MIN_SEGMENT_TERMS:
+                continue
+            for label, score in self.scores(terms).items():
+                score *= SEGMENT_WEIGHT
+                if score > scores.get(label, 0.0):
+                    scores[label] = score
+
+    def _past_small_talk(self, terms: list[str], scores: dict[str, float]) -> dict[str, float]:
+        """'Hello, what is leaky gut?' is a question: look past the greeting when there is one."""
+        if not scores:
+            return scores
+        best = max(scores, key=scores.__getitem__)
+        if self.topics[best] not in SMALL_TALK:
+            return scores
+        content = [t for t in terms if t not in self.small_talk_terms]
+        if not content or len(content) == len(terms):
+            return scores
+        others = {
+            label: score
+            for label, score in self.scores(content).items()
+            if self.topics[label] not in SMALL_TALK
+        }
+        if max(others.values(), default=0.0) < CLARIFY_SCORE:
+            return scores
+        return others
 
     def decide(self, text: str, scores: dict[str, float], terms: tuple[str, ...] = ()) -> Decision:
         """The decision rule, on scores already computed."""
@@ -370,9 +458,3 @@ class Matcher:
             )
         return Decision(text, FALLBACK, best.intent, best.score, shown, "low_score", terms)
 
-
-def _contains(sequence: Sequence[str], phrase: tuple[str, ...]) -> bool:
-    if not phrase:
-        return False
-    size = len(phrase)
-    return any(tuple(sequence[i : i + size]) == phrase for i in range(len(sequence) - size + 1))

@@ -1,0 +1,89 @@
+"""How fast the matcher is: start-up, latency per question and throughput on one core.
+
+Runs on the shipped knowledge base and on it grown 10x and 100x with synthetic intents whose
+examples mix made-up words with the real vocabulary (so the word index really fills up).
+The questions are the labelled development set. Usage: python benchmarks/matching.py
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from bot.evaluate import read_questions
+from bot.knowledge import Intent, KnowledgeBase, load
+from bot.matching import Matcher
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = ROOT / "tests" / "data" / "dev.yaml"
+ROUNDS = 3  # passes over the question set per size
+
+
+def grown(kb: KnowledgeBase, factor: int, seed: int = 1) -> KnowledgeBase:
+    """The knowledge base with (factor - 1) times as many synthetic intents and examples."""
+    if factor == 1:
+        return kb
+    rng = random.Random(seed)
+    real_words = sorted({w for i in kb.intents for e in i.examples for w in e.lower().split()})
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    pool = ["".join(rng.choice(letters) for _ in range(rng.randint(4, 10))) for _ in range(20000)]
+    intents = list(kb.intents)
+    extra = len(kb.intents) * (factor - 1)
+    per_intent = max(1, sum(len(i.examples) for i in kb.intents) // len(kb.intents))
+    for n in range(extra):
+        own = rng.sample(pool, 12)  # each synthetic intent has a few words of its own
+        examples = []
+        for _ in range(per_intent):
+            size = rng.randint(3, 9)
+            words = [
+                rng.choice(own) if rng.random() < 0.5 else rng.choice(real_words)
+                for _ in range(size)
+            ]
+            examples.append(" ".join(words))
+        intents.append(Intent(f"synthetic.i{n}", "fallback", tuple(examples)))
+    return dataclasses.replace(kb, intents=tuple(intents))
+
+
+def measure(kb: KnowledgeBase, questions: list[str]) -> dict[str, float]:
+    started = time.perf_counter()
+    matcher = Matcher(kb)
+    startup = time.perf_counter() - started
+    latencies = []
+    for _ in range(ROUNDS):
+        for question in questions:
+            t0 = time.perf_counter()
+            matcher.match(question)
+            latencies.append(time.perf_counter() - t0)
+    latencies.sort()
+    total = sum(latencies)
+    return {
+        "examples": sum(len(i.examples) for i in kb.intents),
+        "intents": len(kb.intents),
+        "startup_s": startup,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+        "qps": len(latencies) / total,
+    }
+
+
+def main() -> int:
+    kb = load()
+    questions = [q.text for q in read_questions(QUESTIONS)]
+    print(f"{len(questions)} questions x {ROUNDS} rounds, one core (Python {sys.version.split()[0]})")
+    print(f"{'size':>6} {'intents':>8} {'examples':>9} {'start-up':>9} {'p50':>8} {'p99':>8} "
+          f"{'questions/s':>12}")
+    for factor in (1, 10, 100):
+        r = measure(grown(kb, factor), questions)
+        print(
+            f"{factor:>5}x {r['intents']:>8} {r['examples']:>9} {r['startup_s']:>8.2f}s "
+            f"{r['p50_ms']:>6.3f}ms {r['p99_ms']:>6.3f}ms {r['qps']:>12.0f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
