@@ -20,7 +20,7 @@ from bot import calories, dose
 from bot.knowledge import KnowledgeBase
 from bot.matching import ANSWER, ANSWER_SCORE, Decision, Matcher
 from bot.replies import START_DATA, Button, Replies, Reply, rows
-from bot.text import normal_form
+from bot.text import normal_form, words
 from bot.units import (
     Height,
     Invalid,
@@ -265,6 +265,8 @@ class Dialogs:
 
     def _question(self, data: dict, text: str) -> Outcome | None:
         """If text is clearly a question, answer it and ask the step's question again."""
+        if len(words(text)) < 2:
+            return None  # one word ("old", "heavy") is a try at an answer, not a question
         decision = self.matcher.match(text)
         if decision.decision != ANSWER or decision.score < ANSWER_SCORE:
             return None

@@ -43,7 +43,8 @@ def escape(text: str) -> str:
 
 class _Checker(HTMLParser):
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+        # Entities arrive separately, so a written "&lt;" is never mistaken for a bare "<".
+        super().__init__(convert_charrefs=False)
         self.problems: list[str] = []
         self.stack: list[str] = []
         self.text_parts: list[str] = []
@@ -81,6 +82,12 @@ class _Checker(HTMLParser):
         if "<" in data or ">" in data:
             self.problems.append("a bare < or > must be written &lt; or &gt;")
         self.text_parts.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        self.text_parts.append(html.unescape(f"&{name};"))
+
+    def handle_charref(self, name: str) -> None:
+        self.text_parts.append(html.unescape(f"&#{name};"))
 
     def handle_comment(self, data: str) -> None:
         self.problems.append("comments are not allowed by Telegram")

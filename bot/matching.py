@@ -63,8 +63,9 @@ RESCORE_PROCESSOR = None  # applied to already-normalised, stemmed words
 RESCORE_WEIGHT = 0.15  # share of the example score that comes from the rapidfuzz rescoring
 
 # Scoring: an intent's score mixes its best example and the intent as a whole.
-EXAMPLE_WEIGHT = 0.7
+EXAMPLE_WEIGHT = 0.75
 CANDIDATE_INTENTS = 12  # intents the index keeps before examples are scored
+CANDIDATE_RATIO = 0.5  # ...and only those within this share of the best intent's score
 TELLING_SHARE = 0.25
 NUMBER = "#"  # every number reads as this one word
 # A word the knowledge base has never seen weighs this much times its rarest word: a question
@@ -74,16 +75,12 @@ UNKNOWN_WEIGHT = 1.0
 # Reading a long message: a story before the question is scored sentence by sentence too.
 _SEGMENT = re.compile(r"[.?!;:\n]+|,\s+")
 MIN_SEGMENT_TERMS = 2
-SEGMENT_WEIGHT = 0.9
-SMALL_TALK = frozenset({"greeting", "thanks", "goodbye"})
-USE_SEGMENTS = True
-USE_SMALL_TALK = True
-USE_VETO = True
+SEGMENT_WEIGHT = 0.75
 
 # Deciding.
-ANSWER_SCORE = 50.0
-CLARIFY_SCORE = 32.0
-MARGIN = 8.0
+ANSWER_SCORE = 45.0
+CLARIFY_SCORE = 35.0
+MARGIN = 5.0
 CLARIFY_WINDOW = 12.0  # candidates within this of the best are offered in "did you mean"
 MAX_CANDIDATES = 3
 MIN_LETTERS = 3  # shorter messages are not read (unless they are exactly an example: "hi")
@@ -172,7 +169,11 @@ class Analyzer:
         edits = max_typo_edits(len(word))
         best: tuple[str, int] | None = None
         for first in {word[0], word[1]}:  # word[1]: the first two letters swapped ("lgutamine")
-            for length in range(len(word) - edits, len(word) + edits + 1):
+            # Same length first, then one letter more (a dropped letter is the commonest typo).
+            for length in sorted(
+                range(len(word) - edits, len(word) + edits + 1),
+                key=lambda n: (abs(n - len(word)), n < len(word)),
+            ):
                 choices = self._buckets.get((first, length))
                 if not choices:
                     continue
@@ -246,13 +247,10 @@ class Matcher:
         for intent in kb.intents:
             for example in intent.examples:
                 self._exact.setdefault(" ".join(words(example)), intent.id)
-        # Each red flag: groups of phrases, as " stem stem " strings to find in the message.
+        # Each red flag: groups of phrases, as " word word " strings to find in the message.
+        # Words are compared unstemmed: "I overdosed" is urgent, "can you overdose" is not.
         self._red_flags = [
-            [
-                {f" {' '.join(self.analyzer.stem(w) for w in self.analyzer.tokens(p))} "
-                 for p in group}
-                for group in flag.all_of
-            ]
+            [{f" {' '.join(self.analyzer.tokens(p))} " for p in group} for group in flag.all_of]
             for flag in kb.red_flags
         ]
 
@@ -283,21 +281,16 @@ class Matcher:
             weights = {t: self.idf[t] for t in unique}
             norm = math.sqrt(sum(w * w for w in weights.values()))
             number = len(self.examples)
-            self.examples.append(
-                _Example(label, weights, frozenset(unique), norm, " ".join(terms))
-            )
+            self.examples.append(_Example(label, weights, frozenset(unique), norm, " ".join(terms)))
             for t, w in weights.items():
                 centroids[label][t] += w / norm
                 self.postings[label].setdefault(t, []).append(number)
-        small_talk = {n for n, label in enumerate(self.labels)
-                      if self.topics.get(label) in SMALL_TALK}
         in_scope = {n for n, label in enumerate(self.labels) if label != OUT_OF_SCOPE}
-        self.small_talk_terms = frozenset(
-            t for t in df if all(t not in vocabularies[n] for n in in_scope - small_talk)
-        )
         oos = index.get(OUT_OF_SCOPE)
+        self.out_of_scope_label = oos
         self.foreign_terms = frozenset(
-            t for t in (vocabularies[oos] if oos is not None else ())
+            t
+            for t in (vocabularies[oos] if oos is not None else ())
             if all(t not in vocabularies[n] for n in in_scope)
         )
         # The index: word -> [(intent, weight of the word in that intent's normalised centroid)].
@@ -328,9 +321,14 @@ class Matcher:
         # Examples that share only words nearly every intent uses ("glutamine") cannot be the
         # best match; looking only at examples sharing a telling word keeps this fast.
         by_weight = sorted(unique, key=weights.__getitem__, reverse=True)
-        telling = [t for t in by_weight if weights[t] >= self.telling_idf] or by_weight[:2]
+        telling = set(by_weight[:3]) | {t for t in by_weight if weights[t] >= self.telling_idf}
         squares = {t: w * w for t, w in weights.items()}  # example weight = query weight = idf
-        for label, centroid in ranked[:CANDIDATE_INTENTS]:
+        floor = ranked[0][1] * CANDIDATE_RATIO
+        candidates = [(label, c) for label, c in ranked[:CANDIDATE_INTENTS] if c >= floor]
+        oos = self.out_of_scope_label
+        if oos is not None and oos in centroid_scores and all(c[0] != oos for c in candidates):
+            candidates.append((oos, centroid_scores[oos]))  # always weigh "none of these"
+        for label, centroid in candidates:
             postings = self.postings[label]
             numbers: set[int] = set()
             for t in telling:
@@ -351,9 +349,9 @@ class Matcher:
 
     def red_flag(self, text: str) -> bool:
         """True when every word group of some red flag appears in the message."""
-        stems = f" {' '.join(self.analyzer.stem(w) for w in self.analyzer.tokens(text))} "
+        said = f" {' '.join(self.analyzer.tokens(text))} "
         return any(
-            all(any(phrase in stems for phrase in group) for group in groups)
+            all(any(phrase in said for phrase in group) for group in groups)
             for groups in self._red_flags
         )
 
@@ -383,15 +381,21 @@ class Matcher:
             return Decision(text, ANSWER, URGENT, 100.0, (Candidate(URGENT, 100.0),), "red_flag")
         terms = self.analyzer.terms(text)
         scores = self.scores(terms)
-        if USE_SEGMENTS:
-            self._add_segments(text, scores)
-        if USE_SMALL_TALK:
-            scores = self._past_small_talk(terms, scores)
+        self._add_segments(text, scores)
         decision = self.decide(text, scores, tuple(terms))
-        if USE_VETO and decision.decision == ANSWER and self.foreign_terms & set(terms):
+        # A word only out-of-scope questions use ("collagen", "zinc") makes a confident
+        # answer a "did you mean": the question may be about something else entirely.
+        if decision.decision == ANSWER and self.foreign_terms & set(terms):
             offered = decision.candidates[:1]
-            return Decision(text, CLARIFY, decision.intent, decision.score, offered, "foreign_word",
-                            decision.terms)
+            return Decision(
+                text,
+                CLARIFY,
+                decision.intent,
+                decision.score,
+                offered,
+                "foreign_word",
+                decision.terms,
+            )
         return decision
 
     def _add_segments(self, text: str, scores: dict[str, float]) -> None:
@@ -407,25 +411,6 @@ class Matcher:
                 score *= SEGMENT_WEIGHT
                 if score > scores.get(label, 0.0):
                     scores[label] = score
-
-    def _past_small_talk(self, terms: list[str], scores: dict[str, float]) -> dict[str, float]:
-        """'Hello, what is leaky gut?' is a question: look past the greeting when there is one."""
-        if not scores:
-            return scores
-        best = max(scores, key=scores.__getitem__)
-        if self.topics[best] not in SMALL_TALK:
-            return scores
-        content = [t for t in terms if t not in self.small_talk_terms]
-        if not content or len(content) == len(terms):
-            return scores
-        others = {
-            label: score
-            for label, score in self.scores(content).items()
-            if self.topics[label] not in SMALL_TALK
-        }
-        if max(others.values(), default=0.0) < CLARIFY_SCORE:
-            return scores
-        return others
 
     def decide(self, text: str, scores: dict[str, float], terms: tuple[str, ...] = ()) -> Decision:
         """The decision rule, on scores already computed."""
@@ -457,4 +442,3 @@ class Matcher:
                 text, CLARIFY, best.intent, best.score, tuple(offered), "ambiguous", terms
             )
         return Decision(text, FALLBACK, best.intent, best.score, shown, "low_score", terms)
-

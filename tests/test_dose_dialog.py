@@ -59,8 +59,12 @@ async def test_a_bare_number_asks_the_unit_with_buttons(bot_chat: BotChat):
 
 @pytest.mark.parametrize(
     ("typed", "kg", "lb"),
-    [("11 st 4 lb", "71.7", "158"), ("11st 4", "71.7", "158"), ("70,5 kg", "70.5", "155"),
-     ("154 pounds", "69.9", "154")],
+    [
+        ("11 st 4 lb", "71.7", "158"),
+        ("11st 4", "71.7", "158"),
+        ("70,5 kg", "70.5", "155"),
+        ("154 pounds", "69.9", "154"),
+    ],
 )
 async def test_weights_in_every_unit_are_echoed_in_both(bot_chat: BotChat, typed, kg, lb):
     await bot_chat.send("/dose")
@@ -70,8 +74,13 @@ async def test_weights_in_every_unit_are_echoed_in_both(bot_chat: BotChat, typed
 
 @pytest.mark.parametrize(
     ("typed", "reason"),
-    [("heavy", "doesn't look like a weight"), ("0 kg", "more than zero"),
-     ("-70 kg", "more than zero"), ("500 kg", "over 350 kg"), ("1 kg", "too light")],
+    [
+        ("heavy", "doesn't look like a weight"),
+        ("0 kg", "more than zero"),
+        ("-70 kg", "more than zero"),
+        ("500 kg", "over 350 kg"),
+        ("1 kg", "too light"),
+    ],
 )
 async def test_what_is_not_a_weight_is_refused_and_asked_again(bot_chat: BotChat, typed, reason):
     await bot_chat.send("/dose")

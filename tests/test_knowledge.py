@@ -212,5 +212,5 @@ def test_every_article_fact_is_in_some_answer_with_its_source(kb):
 
 def test_load_refuses_a_broken_tree(tree: Path):
     (tree / "content/sources.yaml").unlink()
-    with pytest.raises(Exception, match="sources.yaml: file is missing"):
+    with pytest.raises(Exception, match=r"sources\.yaml: file is missing"):
         load(tree)
