@@ -73,9 +73,13 @@ def measure(kb: KnowledgeBase, questions: list[str]) -> dict[str, float]:
 def main() -> int:
     kb = load()
     questions = [q.text for q in read_questions(QUESTIONS)]
-    print(f"{len(questions)} questions x {ROUNDS} rounds, one core (Python {sys.version.split()[0]})")
-    print(f"{'size':>6} {'intents':>8} {'examples':>9} {'start-up':>9} {'p50':>8} {'p99':>8} "
-          f"{'questions/s':>12}")
+    print(
+        f"{len(questions)} questions x {ROUNDS} rounds, one core (Python {sys.version.split()[0]})"
+    )
+    print(
+        f"{'size':>6} {'intents':>8} {'examples':>9} {'start-up':>9} {'p50':>8} {'p99':>8} "
+        f"{'questions/s':>12}"
+    )
     for factor in (1, 10, 100):
         r = measure(grown(kb, factor), questions)
         print(

@@ -1,0 +1,78 @@
+"""The Bot API stand-in served over HTTP on loopback, for end-to-end tests.
+
+`python -m bot run` talks to it through python-telegram-bot's real HTTP client when
+TELEGRAM_BASE_URL points here, exactly as it would talk to api.telegram.org.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
+
+from bot.telegram.standin import BotAPIError, BotAPIStandIn
+
+
+def _decode(value: str) -> object:
+    """python-telegram-bot sends each parameter as a JSON value in a form field."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+class StandInServer:
+    """A threaded HTTP server answering /bot<token>/<method> from a BotAPIStandIn."""
+
+    def __init__(self, standin: BotAPIStandIn | None = None) -> None:
+        self.standin = standin or BotAPIStandIn()
+        standin_ref = self.standin
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode()
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    params = json.loads(body or "{}")
+                else:
+                    params = {k: _decode(v) for k, v in parse_qsl(body, keep_blank_values=True)}
+                method = self.path.rsplit("/", 1)[-1]
+                try:
+                    payload = {"ok": True, "result": standin_ref.call(method, params)}
+                    status = 200
+                except BotAPIError as error:
+                    payload = {
+                        "ok": False,
+                        "error_code": error.code,
+                        "description": error.description,
+                    }
+                    status = error.code
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST  # noqa: N815
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                """Quiet: the test output is the transcript, not the access log."""
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}/bot"
+
+    def __enter__(self) -> StandInServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
