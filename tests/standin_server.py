@@ -30,7 +30,7 @@ class StandInServer:
         standin_ref = self.standin
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode()
                 if self.headers.get("Content-Type", "").startswith("application/json"):
@@ -55,9 +55,9 @@ class StandInServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST  # noqa: N815
+            do_GET = do_POST
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 """Quiet: the test output is the transcript, not the access log."""
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
