@@ -64,23 +64,22 @@ def run() -> int:
             )
             return 2
         print("Meanwhile, here is the same bot in your terminal.\n", file=sys.stderr)
-        from bot.telegram.console import chat as console_chat
-
-        return console_chat(kb)
+        return chat(kb)
     from bot.telegram.app import run as serve
 
     serve(settings, kb)
     return 0
 
 
-def chat() -> int:
-    """The bot in the terminal, no token needed."""
-    kb = _knowledge_or_exit()
+def chat(kb=None) -> int:
+    """The bot in the terminal, no token needed; only warnings are logged over the chat."""
+    kb = kb or _knowledge_or_exit()
     if kb is None:
         return 1
     import logging
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(logging.WARNING)
     from bot.telegram.console import chat as console_chat
 
     return console_chat(kb)

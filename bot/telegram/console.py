@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+import threading
 from pathlib import Path
 from typing import IO
 
@@ -98,30 +99,55 @@ async def _run(kb: KnowledgeBase, lines: IO[str], out: IO[str], interactive: boo
                 file=out,
             )
         await console.say("/start")
+        lines_in: asyncio.Queue[str | None] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        # A daemon thread reads input: Ctrl-C or the end of the chat never wait for it.
+        turn = threading.Event()  # the prompt waits until the bot has answered
+        turn.set()
+        threading.Thread(
+            target=_read_lines, args=(loop, lines_in, lines, interactive, turn), daemon=True
+        ).start()
         ticker = asyncio.create_task(_tick(console))
         try:
-            while True:
-                try:
-                    if interactive:
-                        line = await asyncio.to_thread(input, PROMPT)
-                    else:
-                        line = await asyncio.to_thread(lines.readline)
-                        if not line:
-                            break
-                        line = line.rstrip("\r\n")
-                        print(f"> {line}", file=out)
-                except EOFError:
-                    break
+            while (line := await lines_in.get()) is not None:
+                if not interactive:
+                    print(f"> {line}", file=out)
                 if line.strip() in QUIT:
                     break
                 if line.strip():
                     await console.say(line)
+                turn.set()
         finally:
             ticker.cancel()
             await application.stop()
     if interactive:
         print("\nBye!", file=out)
     return 0
+
+
+def _read_lines(
+    loop: asyncio.AbstractEventLoop,
+    queue: asyncio.Queue,
+    lines: IO[str],
+    interactive: bool,
+    turn: threading.Event,
+) -> None:
+    """Read lines (with line editing on a terminal) and hand them to the event loop."""
+    while True:
+        turn.wait()
+        turn.clear()
+        try:
+            if interactive:
+                line = input(PROMPT)
+            else:
+                line = lines.readline()
+                if not line:
+                    raise EOFError
+                line = line.rstrip("\r\n")
+        except (EOFError, OSError, ValueError):  # Ctrl-D, the end of a script, a closed input
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+            return
+        loop.call_soon_threadsafe(queue.put_nowait, line)
 
 
 async def _tick(console: Console) -> None:
