@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 import threading
 from pathlib import Path
@@ -169,4 +170,8 @@ def chat(kb: KnowledgeBase, lines: IO[str] | None = None, out: IO[str] | None = 
         return asyncio.run(_run(kb, lines, out, interactive))
     except KeyboardInterrupt:
         print("\nBye!", file=out)
+        return 0
+    except BrokenPipeError:  # the reader went away (`... | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
         return 0
