@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run chat test lint format check eval bench clean
 
+# Settings from .env (KEY=value lines, no quotes; see .env.example), if there is one.
+-include .env
+export
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
