@@ -199,6 +199,8 @@ class RedFlag:
 class Language:
     aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     stopwords: frozenset[str] = frozenset()
+    # Messages of one or two letters are not read, except these words ("hi" -> greeting).
+    short_words: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -416,7 +418,9 @@ def _load_intents(
 
 def _load_language(col: _Collector, path: Path) -> Language:
     data = _read_yaml(col, path)
-    if data is None or not col.keys(path, data, {"aliases", "stopwords"}, set(), "the file"):
+    if data is None or not col.keys(
+        path, data, {"aliases", "stopwords"}, {"short_words"}, "the file"
+    ):
         return Language()
     aliases = data.get("aliases") or {}
     if not isinstance(aliases, dict):
@@ -435,7 +439,15 @@ def _load_language(col: _Collector, path: Path) -> Language:
         if value in clean and clean[value] != value:
             col.add(path, None, f"alias {key!r} -> {value!r} leads to another alias")
     stopwords = _string_list(col, path, data.get("stopwords"), "stopwords", data.line)
-    return Language(MappingProxyType(clean), frozenset(normal_form(s) for s in stopwords))
+    short_words = data.get("short_words") or {}
+    if not isinstance(short_words, dict):
+        col.add(path, line_of(short_words), "'short_words' should map words to intent ids")
+        short_words = {}
+    return Language(
+        MappingProxyType(clean),
+        frozenset(normal_form(s) for s in stopwords),
+        MappingProxyType({normal_form(str(k)): str(v) for k, v in short_words.items()}),
+    )
 
 
 def _load_out_of_scope(col: _Collector, path: Path) -> tuple[str, ...]:
@@ -490,6 +502,7 @@ def _cross_check(
     sources: dict[str, Source],
     out_of_scope: tuple[str, ...],
     messages: dict[str, str],
+    language: Language | None = None,
 ) -> None:
     content = root / "content"
     seen_ids: dict[str, Path] = {}
@@ -542,6 +555,15 @@ def _cross_check(
         col.add(content / f"{answer_id}.html", 1, "no intent or menu reaches this answer")
     for system_answer in sorted(SYSTEM_ANSWERS - set(answers)):
         col.add(content / f"{system_answer}.html", None, "file is missing")
+
+    intent_ids = {intent.id for intent, _, _ in intents}
+    for word, intent_id in (language.short_words if language else {}).items():
+        if intent_id not in intent_ids:
+            col.add(
+                root / "intents" / "_language.yaml",
+                None,
+                f"short word {word!r} names intent {intent_id!r}, which does not exist",
+            )
 
     topics_with_intents = {intent.topic for intent, _, _ in intents}
     for topic in TOPICS:
@@ -598,7 +620,7 @@ def check(root: Path = PROJECT_ROOT) -> tuple[KnowledgeBase | None, list[Problem
         red_flags.extend(flags)
     language = _load_language(col, intents_dir / "_language.yaml")
     out_of_scope = _load_out_of_scope(col, intents_dir / "_out_of_scope.yaml")
-    _cross_check(col, root, answers, intents, sources, out_of_scope, messages)
+    _cross_check(col, root, answers, intents, sources, out_of_scope, messages, language)
     kb = KnowledgeBase(
         answers=MappingProxyType(answers),
         intents=tuple(intent for intent, _, _ in intents),

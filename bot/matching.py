@@ -83,7 +83,7 @@ CLARIFY_SCORE = 35.0
 MARGIN = 5.0
 CLARIFY_WINDOW = 12.0  # candidates within this of the best are offered in "did you mean"
 MAX_CANDIDATES = 3
-MIN_LETTERS = 3  # shorter messages are not read (unless they are exactly an example: "hi")
+MIN_LETTERS = 3  # shorter messages are not read (but for the short_words of the data: "hi")
 MAX_LENGTH = 1000  # a longer message is declined with a request for one short question
 
 
@@ -376,6 +376,11 @@ class Matcher:
                 reason="exact",
             )
         if letters < MIN_LETTERS:
+            short = self.kb.language.short_words.get(plain)
+            if short:  # "hi": too short to read, but a word the data names
+                return Decision(
+                    text, ANSWER, short, 100.0, (Candidate(short, 100.0),), "short_word"
+                )
             return Decision(text, FALLBACK, None, 0.0, reason="too_short" if plain else "empty")
         if self.red_flag(text):
             return Decision(text, ANSWER, URGENT, 100.0, (Candidate(URGENT, 100.0),), "red_flag")

@@ -132,8 +132,8 @@ def bot_process(server: StandInServer, tmp_path: Path) -> Iterator[BotProcess]:
 
 def test_polling_conversation_buttons_and_start_up(bot_process: BotProcess):
     standin = bot_process.standin
-    wait_for(lambda: "commands" in standin.profile, "set_my_commands at start-up")
-    assert standin.profile["description"] and standin.profile["short_description"]
+    wait_for(lambda: "short_description" in standin.profile, "the profile set at start-up")
+    assert standin.profile["commands"] and standin.profile["description"]
     wait_for(lambda: [p for m, p in standin.calls if m == "getUpdates"], "polling")
     polls = [p for m, p in standin.calls if m == "getUpdates"]
     assert set(polls[0]["allowed_updates"]) == {"message", "callback_query"}
