@@ -377,8 +377,9 @@ class Dialogs:
         return self._calories_result(data, *before)
 
     def _calories_goal(self, data: dict, text: str, button: str | None) -> Outcome:
-        if button and button.startswith("goal:"):
-            data["goal"] = float(button.removeprefix("goal:"))
+        choices = {f"goal:{g.lb_per_week:g}": g.lb_per_week for g in calories.GOALS}
+        if button in choices:  # only the nine goals: callback data can be forged
+            data["goal"] = choices[button]
             return self._calories_next(data)
         choice = next(
             (g for g in calories.GOALS if normal_form(g.label) == normal_form(text)), None

@@ -46,14 +46,17 @@ OUT_OF_SCOPE = "_out_of_scope"  # the pseudo-intent of intents/_out_of_scope.yam
 TYPO_SCORER = OSA.distance
 TYPO_PROCESSOR = None  # words are already normalised by bot.text.words
 MIN_TYPO_LENGTH = 3  # shorter words are taken as typed
+SHORT_WORD = 4  # up to this length, a changed letter is more likely another word than a typo
+
+
+TYPO_EDITS = ((7, 1), (11, 2))  # (longest length, edits allowed); longer words: 3
 
 
 def max_typo_edits(length: int) -> int:
     """How many edits a word of this length may be away from the word it is read as."""
-    if length <= 7:
-        return 1
-    if length <= 11:
-        return 2
+    for longest, edits in TYPO_EDITS:
+        if length <= longest:
+            return edits
     return 3
 
 
@@ -154,21 +157,23 @@ class Analyzer:
         self.spell = lru_cache(maxsize=65536)(self._spell)
 
     def _spell(self, word: str) -> str:
-        """The known word a typed word stands for: itself if known, else the nearest one."""
+        """The known word a typed word stands for: itself if known, else the nearest one.
+
+        Typos rarely hit a word's first letter, so candidates keep it (or have the first two
+        letters swapped: "lgutamine"). Short words are where real words sit one letter apart
+        ("wine", "wife"), so up to four letters only a swap of the last two letters, or one
+        letter more or less, counts as a typo.
+        """
         if word in self.vocabulary or len(word) < MIN_TYPO_LENGTH or word[0].isdigit():
             return word
         if self.stem(word) in self.stems:
             return word  # another form of a known word ("junction", "junctions")
-        if len(word) == MIN_TYPO_LENGTH:  # three letters: only two swapped letters ("hwo")
-            swapped = [
-                w
-                for w in (word[1] + word[0] + word[2], word[0] + word[2] + word[1])
-                if w in self.vocabulary
-            ]
-            return max(swapped, key=self._counts.__getitem__, default=word)
+        if len(word) == MIN_TYPO_LENGTH:  # three letters: the last two swapped ("hwo", "teh")
+            swapped = word[0] + word[2] + word[1]
+            return swapped if swapped in self.vocabulary else word
         edits = max_typo_edits(len(word))
-        best: tuple[str, int] | None = None
-        for first in {word[0], word[1]}:  # word[1]: the first two letters swapped ("lgutamine")
+        candidates: list[tuple[int, str]] = []
+        for first in {word[0], word[1]}:
             # Same length first, then one letter more (a dropped letter is the commonest typo).
             for length in sorted(
                 range(len(word) - edits, len(word) + edits + 1),
@@ -182,11 +187,21 @@ class Analyzer:
                     choices,
                     scorer=TYPO_SCORER,
                     processor=TYPO_PROCESSOR,
-                    score_cutoff=edits if best is None else best[1] - 1,
+                    score_cutoff=edits,
                 )
-                if found and (best is None or found[1] < best[1]):
-                    best = (found[0], found[1])
-        return best[0] if best else word
+                if found and self._plausible_typo(word, found[0]):
+                    candidates.append((int(found[1]), found[0]))
+        if not candidates:
+            return word
+        return min(candidates, key=lambda c: c[0])[1]  # stable: the first of the nearest
+
+    @staticmethod
+    def _plausible_typo(typed: str, known: str) -> bool:
+        if known[0] != typed[0] and known[:2] != typed[1::-1]:
+            return False  # a lost or changed first letter: "snow" is not "now"
+        if len(typed) <= SHORT_WORD:
+            return len(known) != len(typed) or sorted(known) == sorted(typed)
+        return True
 
     def tokens(self, text: str) -> list[str]:
         """Words after spelling and aliases, before stemming; numbers as NUMBER."""
@@ -388,19 +403,31 @@ class Matcher:
         scores = self.scores(terms)
         self._add_segments(text, scores)
         decision = self.decide(text, scores, tuple(terms))
-        # A word only out-of-scope questions use ("collagen", "zinc") makes a confident
-        # answer a "did you mean": the question may be about something else entirely.
-        if decision.decision == ANSWER and self.foreign_terms & set(terms):
-            offered = decision.candidates[:1]
-            return Decision(
-                text,
-                CLARIFY,
-                decision.intent,
-                decision.score,
-                offered,
-                "foreign_word",
-                decision.terms,
-            )
+        # A word only out-of-scope questions use ("collagen", "zinc") means the question may be
+        # about something else entirely: an answer becomes "did you mean", a "did you mean"
+        # becomes the honest fallback.
+        if self.foreign_terms & set(terms):
+            if decision.decision == ANSWER:
+                offered = decision.candidates[:1]
+                return Decision(
+                    text,
+                    CLARIFY,
+                    decision.intent,
+                    decision.score,
+                    offered,
+                    "foreign_word",
+                    decision.terms,
+                )
+            if decision.decision == CLARIFY:
+                return Decision(
+                    text,
+                    FALLBACK,
+                    decision.intent,
+                    decision.score,
+                    decision.candidates,
+                    "foreign_word",
+                    decision.terms,
+                )
         return decision
 
     def _add_segments(self, text: str, scores: dict[str, float]) -> None:

@@ -41,7 +41,8 @@ _INCHES = re.compile(rf"{_SIGNED}\s*(?:\"|”|in\.?|inch|inches){_END}")
 
 
 def _number(text: str) -> float:
-    return float(text.replace(",", ".").replace(" ", ""))
+    """A number as matched above: a decimal comma, and any white space after a minus sign."""
+    return float("".join(text.split()).replace(",", "."))
 
 
 @dataclass(frozen=True)

@@ -163,3 +163,26 @@ async def test_times_out_and_survives_a_restart(tmp_path: Path, monkeypatch):
         assert "Type /calories to start again" in standin.sent[-1].text
     finally:
         await stop_bot(second)
+
+
+@pytest.mark.parametrize(
+    ("forged", "refusal"),
+    [
+        ("d:goal:9", "I didn't catch a goal"),
+        ("d:goal:abc", "I didn't catch a goal"),
+        ("d:sex:robot", "Please pick female or male"),
+        ("d:act:zzz", "Please pick one of the activity levels"),
+    ],
+)
+async def test_forged_button_data_is_refused_not_crashed(
+    bot_chat: BotChat, forged: str, refusal: str
+):
+    await bot_chat.send("/calories")
+    if not forged.startswith("d:goal"):
+        await bot_chat.press("Maintain my current weight")
+    if forged.startswith("d:act"):
+        for answer in ("female", "35", "165 cm", "60 kg"):
+            await bot_chat.send(answer)
+    [reply] = await bot_chat.press_data(forged)
+    assert refusal in bot_chat.text()
+    assert reply.labels  # the same question again, with its buttons
