@@ -73,7 +73,7 @@ TELLING_SHARE = 0.25
 NUMBER = "#"  # every number reads as this one word
 # A word the knowledge base has never seen weighs this much times its rarest word: a question
 # about something else ("is zinc safe") stays unanswered rather than matching on "safe".
-UNKNOWN_WEIGHT = 1.0
+UNKNOWN_WEIGHT = 1.6
 
 # Reading a long message: a story before the question is scored sentence by sentence too.
 _SEGMENT = re.compile(r"[.?!;:\n]+|,\s+")
@@ -81,7 +81,7 @@ MIN_SEGMENT_TERMS = 2
 SEGMENT_WEIGHT = 0.75
 
 # Deciding.
-ANSWER_SCORE = 45.0
+ANSWER_SCORE = 42.0
 CLARIFY_SCORE = 35.0
 MARGIN = 5.0
 CLARIFY_WINDOW = 12.0  # candidates within this of the best are offered in "did you mean"

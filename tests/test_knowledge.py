@@ -238,7 +238,7 @@ def test_no_evaluation_question_is_an_intent_example(kb):
 
     examples = {normal_form(e) for i in kb.intents for e in i.examples}
     examples |= {normal_form(e) for e in kb.out_of_scope}
-    for name in ("dev.yaml", "holdout.yaml"):
+    for name in ("dev.yaml", "holdout.yaml", "unseen.yaml"):
         questions = read_questions(PROJECT_ROOT / "tests" / "data" / name)
         leaked = [q.text for q in questions if normal_form(q.text) in examples]
         assert leaked == [], f"{name} questions used as examples"
