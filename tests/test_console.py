@@ -42,6 +42,16 @@ def test_a_piped_script_prints_the_transcript():
     assert "Source: S. Christensen, MD, LIVESTRONG.COM" in out
 
 
+def test_the_calorie_dialog_in_the_chat():
+    result = chat_through_pipe(
+        "/calories", "7", "2", "40", "180 cm", "80 kg", "moderate"
+    )  # 7: "Lose 1 pound per week"; 2: "Male"
+    out = result.stdout
+    assert "[7] Lose 1 pound per week" in out
+    assert "[2] Male" in out
+    assert "about 2,180 kcal" in out  # 1730 x 1.55 - 500, by hand in test_dose_and_calories
+
+
 def test_commands_and_links_in_the_chat():
     result = chat_through_pipe("/sources", "/cancel", "/nonsense")
     out = result.stdout

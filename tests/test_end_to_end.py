@@ -172,6 +172,19 @@ def test_kill_9_one_second_after_a_message_loses_nothing(server: StandInServer, 
         second.stop()
 
 
+def test_calorie_dialog_over_http(bot_process: BotProcess):
+    wait_for(lambda: [m for m, _ in bot_process.standin.calls if m == "getUpdates"], "polling")
+    bot_process.say("/calories", expected=2)
+    bot_process.press("Lose 1 pound per week")
+    bot_process.press("Male")
+    bot_process.say("40")
+    bot_process.say("5 ft 11 in")
+    bot_process.say("176 lb")
+    [result] = bot_process.press("Moderately active")
+    assert "about 2,180 kcal" in result.text
+    assert "Mifflin" in result.text
+
+
 def _post(port: int, path: str, update: dict, secret: str | None) -> int:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/{path}",
