@@ -41,20 +41,10 @@ TOPICS: tuple[str, ...] = (
     "help",
     "about",
 )
-# Topics whose main answer is offered in the /topics menu, in this order.
-MENU_TOPICS: tuple[str, ...] = (
-    "leaky_gut",
-    "causes",
-    "conditions",
-    "diet",
-    "glutamine",
-    "evidence",
-    "dose",
-    "safety",
-    "symptoms",
-    "diagnosis",
-    "calories",
-    "sources",
+# Topics whose main answer is offered in the /topics menu, in the order above. Red flags and
+# small talk are not browsed: they are reached by what people write.
+MENU_TOPICS: tuple[str, ...] = tuple(
+    t for t in TOPICS if t not in {"urgent", "greeting", "thanks", "goodbye", "help", "about"}
 )
 # The bot's commands, in the order of its command menu.
 COMMANDS = ("start", "topics", "dose", "calories", "sources", "help", "about", "cancel")

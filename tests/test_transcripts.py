@@ -8,6 +8,18 @@ from bot.knowledge import COMMANDS, MENU_TOPICS
 from bot.telegram.standin import BOT_USERNAME, BotAPIError
 from tests.conftest import GROUP, BotChat
 
+STICKER = {
+    "sticker": {
+        "file_id": "s",
+        "file_unique_id": "s",
+        "width": 1,
+        "height": 1,
+        "is_animated": False,
+        "is_video": False,
+        "type": "regular",
+    }
+}
+
 
 async def test_start_welcomes_with_no_medical_advice_and_topic_buttons(bot_chat: BotChat, kb):
     [reply] = await bot_chat.send("/start")
@@ -137,17 +149,7 @@ async def test_unknown_command_is_named_escaped(bot_chat: BotChat):
 @pytest.mark.parametrize(
     "extra",
     [
-        {
-            "sticker": {
-                "file_id": "s",
-                "file_unique_id": "s",
-                "width": 1,
-                "height": 1,
-                "is_animated": False,
-                "is_video": False,
-                "type": "regular",
-            }
-        },
+        STICKER,
         {"photo": [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]},
         {"voice": {"file_id": "v", "file_unique_id": "v", "duration": 1}},
         {"document": {"file_id": "d", "file_unique_id": "d"}},
@@ -182,18 +184,7 @@ async def test_in_groups_only_commands_mentions_and_replies_are_answered(bot_cha
     assert kb.answers["glutamine"].body in reply.text
     [reply] = await bot_chat.send("and how much of it?", chat_id=GROUP, reply_to=reply)
     assert kb.answers["dose"].body in reply.text
-    sticker = {
-        "sticker": {
-            "file_id": "s",
-            "file_unique_id": "s",
-            "width": 1,
-            "height": 1,
-            "is_animated": False,
-            "is_video": False,
-            "type": "regular",
-        }
-    }
-    assert await bot_chat.send(None, chat_id=GROUP, extra=sticker) == []
+    assert await bot_chat.send(None, chat_id=GROUP, extra=STICKER) == []
 
 
 @pytest.mark.parametrize(
