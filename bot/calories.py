@@ -75,12 +75,19 @@ class CalorieTarget:
     maintenance: int  # kcal/day to keep the current weight
     computed: int  # maintenance + goal, before the floor
     target: int  # what to aim for, after the floor
-    floored: bool  # the computed target was below the safe minimum
+    floored: bool  # the computed target was below the usual minimum
     weekly_share: float  # the weekly loss as a share of body weight (0 when not losing)
+    floor: int  # the usual minimum for this sex
+    achieved_lb_per_week: float  # what eating `target` a day does (negative: losing)
 
     @property
     def aggressive(self) -> bool:
         return self.weekly_share > AGGRESSIVE_SHARE
+
+    @property
+    def below_floor(self) -> bool:
+        """Even keeping the current weight takes less than the usual minimum: no target."""
+        return self.maintenance < self.floor
 
 
 def round10(kcal: float) -> int:
@@ -105,13 +112,16 @@ def daily_target(
     floor = FLOOR_KCAL[sex]
     rounded = round10(computed)
     losing = max(-goal.lb_per_week, 0.0)
+    target = max(rounded, floor)
     return CalorieTarget(
         bmr=round10(bmr),
         maintenance=round10(maintenance),
         computed=rounded,
-        target=max(rounded, floor),
+        target=target,
         floored=rounded < floor,
         weekly_share=losing * KG_PER_LB / kg,
+        floor=floor,
+        achieved_lb_per_week=round((target - maintenance) * DAYS_PER_WEEK / KCAL_PER_LB, 1),
     )
 
 

@@ -444,35 +444,45 @@ class Dialogs:
         result = calories.daily_target(
             data["sex"], data["age"], data["cm"], data["kg"], activity, goal
         )
-        height = Height(data["cm"])
-        feet, inches = height.feet_inches
+        feet, inches = Height(data["cm"]).feet_inches
+        person = {
+            "sex": data["sex"],
+            "age": data["age"],
+            "height": f"{data['cm']:.0f} cm ({feet} ft {inches} in)",
+            "weight": f"{format_kg(data['kg'])} kg ({format_lb(lb_from_kg(data['kg']))} lb)",
+            "activity": f"{activity.factor:g} ({activity.label.lower()})",
+            "bmr": _thousands(result.bmr),
+            "tdee": _thousands(result.maintenance),
+        }
         kb = self.kb
-        parts = [
-            kb.message(
-                "calories_result",
-                target=_thousands(result.target),
-                goal=goal.phrase,
-                sex=data["sex"],
-                age=data["age"],
-                height=f"{data['cm']:.0f} cm ({feet} ft {inches} in)",
-                weight=f"{format_kg(data['kg'])} kg ({format_lb(lb_from_kg(data['kg']))} lb)",
-                activity=f"{activity.factor:g} ({activity.label.lower()})",
-                bmr=_thousands(result.bmr),
-                tdee=_thousands(result.maintenance),
-            )
-        ]
-        if result.floored:
-            parts.append(
-                kb.message(
-                    "calories_floor",
-                    computed=_thousands(result.computed),
-                    floor=_thousands(result.target),
+        if result.below_floor:
+            # Even keeping the current weight takes less than the minimum: no number from me.
+            parts = [kb.message("calories_below_floor", floor=_thousands(result.floor), **person)]
+        else:
+            aim = goal.phrase
+            if result.floored:  # the minimum slows the loss: say what it really achieves
+                losing = -result.achieved_lb_per_week
+                aim = (
+                    f"lose about {losing:g} lb a week"
+                    if losing >= 0.1
+                    else "about keep your weight"
                 )
-            )
-        if result.aggressive:
-            parts.append(
-                kb.message("calories_aggressive", percent=f"{100 * result.weekly_share:.1f}")
-            )
+            parts = [
+                kb.message("calories_result", target=_thousands(result.target), goal=aim, **person)
+            ]
+            if result.floored:
+                parts.append(
+                    kb.message(
+                        "calories_floor",
+                        computed=_thousands(result.computed),
+                        floor=_thousands(result.target),
+                        wanted=goal.phrase,
+                    )
+                )
+            if result.aggressive:
+                parts.append(
+                    kb.message("calories_aggressive", percent=f"{100 * result.weekly_share:.1f}")
+                )
         parts.append(kb.message("calories_advice"))
         buttons = [Button(kb.message("button_again"), START_DATA + CALORIES)]
         buttons += [self.replies.button(a) for a in ("calories", "diet")]

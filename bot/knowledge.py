@@ -115,7 +115,10 @@ MESSAGES: Mapping[str, frozenset[str]] = MappingProxyType(
         "calories_result": frozenset(
             {"goal", "sex", "age", "height", "weight", "activity", "bmr", "tdee", "target"}
         ),
-        "calories_floor": frozenset({"floor", "computed"}),
+        "calories_floor": frozenset({"floor", "computed", "wanted"}),
+        "calories_below_floor": frozenset(
+            {"tdee", "floor", "bmr", "sex", "age", "height", "weight", "activity"}
+        ),
         "calories_aggressive": frozenset({"percent"}),
         "calories_advice": frozenset(),
     }

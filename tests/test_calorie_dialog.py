@@ -56,23 +56,41 @@ async def test_a_question_fills_what_it_already_says(bot_chat: BotChat):
     )
     assert "How active are you" in replies[-1].text
     await bot_chat.send("sedentary")
-    # 1376.2 x 1.2 = 1651.5; - 500 = 1151.5 -> 1150, below the floor for women
-    assert "about 1,200 kcal" in bot_chat.text()
-    assert "below the safe minimum" in bot_chat.text()
+    # 1376.2 x 1.2 = 1651.5; - 500 = 1151.5 -> 1150, below the minimum for women; at 1,200
+    # kcal she loses (1651.5 - 1200) x 7 / 3500 = 0.9 lb a week, and the headline says so.
+    assert "about 1,200 kcal to lose about 0.9 lb a week" in bot_chat.text()
+    assert "To lose 1 lb a week you would need 1,150 kcal a day" in bot_chat.text()
+    assert "below the usual minimum of 1,200 kcal" in bot_chat.text()
 
 
 async def test_the_floor_and_the_aggressive_goal_warnings(bot_chat: BotChat):
     await bot_chat.send("/calories")
     await bot_chat.press("Lose 2 pounds per week")
     await bot_chat.press("Female")
+    await bot_chat.send("30")
+    await bot_chat.send("152 cm")
+    await bot_chat.send("50 kg")
+    await bot_chat.press("Sedentary")
+    text = bot_chat.text()
+    # 500 + 950 - 150 - 161 = 1139; x 1.2 = 1366.8; - 1000 = 366.8 -> 370; floor 1,200,
+    # which loses (1366.8 - 1200) x 7 / 3500 = 0.33 lb a week; 2 lb is 1.8% of 50 kg.
+    assert "about 1,200 kcal to lose about 0.3 lb a week" in text
+    assert "you would need 370 kcal a day" in text
+    assert "about 1.8% of your body weight each week" in text
+
+
+async def test_no_target_when_even_keeping_weight_is_below_the_minimum(bot_chat: BotChat):
+    await bot_chat.send("/calories")
+    await bot_chat.press("Maintain my current weight")
+    await bot_chat.press("Female")
     await bot_chat.send("60")
     await bot_chat.send("150 cm")
     await bot_chat.send("45 kg")
-    await bot_chat.press("Sedentary")
-    text = bot_chat.text()
-    assert "about 1,200 kcal" in text
-    assert "The arithmetic gives 110 kcal" in text
-    assert "2.0% of your body weight a week" in text
+    [result] = await bot_chat.press("Sedentary")
+    # 450 + 937.5 - 300 - 161 = 926.5; x 1.2 = 1111.8 -> 1,110 kcal, under 1,200
+    assert "Your estimated needs (1,110 kcal a day to keep your weight)" in result.text
+    assert "with a physician or dietitian" in result.text
+    assert "daily target" not in result.text
 
 
 async def test_a_bare_weight_asks_its_unit(bot_chat: BotChat):

@@ -70,6 +70,7 @@ def test_the_floor_protects_a_small_sedentary_woman():
     result = daily_target(FEMALE, 60, 150, 45, ACTIVITY_BY_KEY["sedentary"], Goal(-2.0))
     assert result.computed == 110
     assert result.target == 1200 and result.floored
+    assert result.below_floor  # even keeping her weight takes 1,110 kcal
     # 2 lb is 0.907 kg: 2.0% of 45 kg a week
     assert result.aggressive and result.weekly_share == pytest.approx(0.02016, abs=1e-4)
 

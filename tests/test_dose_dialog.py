@@ -29,8 +29,9 @@ async def test_dose_by_buttons_to_the_result(bot_chat: BotChat):
     assert "for an adult" in bot_chat.text()
     [result] = await bot_chat.press("Yes, an adult")
     text = bot_chat.text()
-    assert "about 24 g of glutamine a day" in text
-    assert "within the 8–25 g" in text
+    assert "works out to about 24 g of glutamine a day" in text
+    assert "This is not a dose to take" in text
+    assert "within the 8 g to 25 g a day" in text
     assert "low-birth-weight infants" in text
     assert "Source:" in text
     assert "ask your physician" in text
@@ -137,14 +138,14 @@ async def test_a_result_above_the_studied_range_says_so(bot_chat: BotChat):
     await to_adult_step(bot_chat, "100 kg")
     await bot_chat.press("Yes, an adult")
     assert "about 30 g" in bot_chat.text()
-    assert "above the 25 g a day" in bot_chat.text()
+    assert "more than 25 g a day, the highest amount used" in bot_chat.text()
 
 
 async def test_a_result_below_the_studied_range_says_so(bot_chat: BotChat):
     await to_adult_step(bot_chat, "22 kg")
     await bot_chat.press("Yes, an adult")
     assert "about 7 g" in bot_chat.text()
-    assert "below the 8 g a day" in bot_chat.text()
+    assert "less than 8 g a day, the lowest amount used" in bot_chat.text()
 
 
 async def test_the_answer_button_starts_the_dialog(bot_chat: BotChat):
