@@ -13,7 +13,16 @@ import re
 from dataclasses import dataclass
 
 from bot.text import words
-from bot.units import KG_PER_LB, Height, Invalid, Weight, find_height, find_weight
+from bot.units import (
+    KG_PER_LB,
+    Height,
+    Invalid,
+    Weight,
+    find_height,
+    find_weight,
+    format_kg,
+    lb_from_kg,
+)
 
 KCAL_PER_LB = 3500
 DAYS_PER_WEEK = 7
@@ -21,6 +30,9 @@ FLOOR_KCAL = {"female": 1200, "male": 1500}
 AGGRESSIVE_SHARE = 0.01  # losing more than 1% of body weight a week is fast for one's size
 MIN_AGE, MAX_AGE = 18, 100  # the equation was built on adults
 MAX_GOAL_LB = 2.0
+# The equation is for adults: weights and heights outside these are refused.
+ADULT_KG = (30.0, 350.0)
+ADULT_CM = (120.0, 250.0)
 
 FEMALE, MALE = "female", "male"
 
@@ -90,6 +102,28 @@ class CalorieTarget:
         return self.maintenance < self.floor
 
 
+def check_adult_weight(kg: float) -> Weight | Invalid:
+    """Accept a weight the equation can use (an adult's)."""
+    low, high = ADULT_KG
+    if not low <= kg <= high:
+        return Invalid(
+            f"That is {format_kg(kg)} kg ({lb_from_kg(kg):.0f} lb); the equation is for adults, "
+            f"so I can use weights from {low:.0f} to {high:.0f} kg."
+        )
+    return Weight(kg)
+
+
+def check_adult_height(cm: float) -> Height | Invalid:
+    """Accept a height the equation can use (an adult's)."""
+    low, high = ADULT_CM
+    if not low <= cm <= high:
+        return Invalid(
+            f"That is {cm:.0f} cm; the equation is for adults, so I can use heights from "
+            f"{low:.0f} to {high:.0f} cm."
+        )
+    return Height(cm)
+
+
 def round10(kcal: float) -> int:
     """Round to the nearest 10 kcal, halves up."""
     return int(kcal / 10 + 0.5) * 10
@@ -139,10 +173,12 @@ _NUMBER_WORDS = {
 }
 _GOAL = re.compile(
     r"(?P<verb>lose|loose|losing|lost|drop|dropping|shed|shedding|cut|cutting|burn|gain|gaining|"
-    r"put on|putting on|bulk|bulking|add)\b[^0-9]*?"
-    r"(?P<amount>\d+(?:[.,]\d+)?|half an?|half|one|two|an?)\s*(?:and a half\s*)?"
-    r"(?P<unit>lbs?|pounds?|kgs?|kilos?|kilograms?)"
+    r"put on|putting on|bulk|bulking|add)\b[^0-9,.;!?]{0,20}?"
+    r"(?P<amount>\d+(?:[.,]\d+)?|[.,]\d+|half an?|half|one|two|an?)\s*(?:and a half\s*)?"
+    r"(?P<unit>lbs?|pounds?|kgs?|kilos?|kilograms?)\b"
+    r"(?:\s*(?:a|an|per|/|each|every)\s*(?P<per>week|wk|month|day))?"
 )
+_PER = {None: 1.0, "week": 1.0, "wk": 1.0, "day": 7.0, "month": 7 / 30.44}
 _MAINTAIN = re.compile(
     r"\b(maintain\w*|maintenance|keep (?:my |the )?(?:current )?weight|stay the same|"
     r"same weight|stay at|keep it)\b"
@@ -157,7 +193,8 @@ def parse_goal(text: str) -> Goal | Invalid | None:
     match = _GOAL.search(lowered)
     if match:
         raw = match.group("amount")
-        amount = _NUMBER_WORDS.get(raw) or float(raw)
+        amount = _NUMBER_WORDS.get(raw) or float(raw.replace(",", "."))
+        amount *= _PER[match.group("per")]  # "2 lb a month" is about 0.5 lb a week
         if "and a half" in match.group(0):
             amount += 0.5
         if match.group("unit").startswith("k"):
@@ -188,7 +225,7 @@ def parse_sex(text: str) -> str | None:
 _AGE_IN_SENTENCE = re.compile(
     r"(?:\b(\d{1,3})\s*(?:-\s*)?(?:years?|yrs?|y/?o|year-old)\b)|(?:\bage[d]?\s*(?:is\s*)?(\d{1,3})\b)"
 )
-_BARE_AGE = re.compile(r"^\D*?(\d{1,3}(?:[.,]\d+)?)\D*$")
+_BARE_AGE = re.compile(r"^[^\d-]*?(-?\d{1,3}(?:[.,]\d+)?)\D*$")
 
 
 def find_age(text: str) -> int | None:
@@ -248,14 +285,13 @@ def parse_activity(text: str) -> Activity | None:
     joined = " ".join(found)
     if re.search(r"\b(no|not|never|dont|don t|hardly)\b.*\b(exercise|active|workout|gym)", joined):
         return ACTIVITY_BY_KEY["sedentary"]
-    keys = [_ACTIVITY_WORDS[w] for w in found if w in _ACTIVITY_WORDS]
-    if not keys:
-        return None
-    # The most specific word wins: "very active" is very, "extra active" is extra.
-    order = ["extra", "very", "moderate", "light", "sedentary"]
-    if "active" in found and len(set(keys)) > 1:
-        keys = [k for k in keys if k != "very" or "very" in found]
-    return ACTIVITY_BY_KEY[min(keys, key=order.index)]
+    keys = {_ACTIVITY_WORDS[w] for w in found if w in _ACTIVITY_WORDS}
+    # The milder word wins over "very" and "active": "very light" is light, "extra active"
+    # is extra, and "active" alone is very active.
+    for key in ("sedentary", "light", "moderate", "extra", "very"):
+        if key in keys:
+            return ACTIVITY_BY_KEY[key]
+    return None
 
 
 @dataclass(frozen=True)
@@ -269,11 +305,16 @@ class Prefill:
     weight: Weight | None = None
 
 
+def _adult(value: object) -> bool:
+    return not isinstance(value, Invalid)
+
+
 def prefill(text: str) -> Prefill:
     """Read every step a question already answers; anything unclear is left to ask."""
     goal = parse_goal(text)
     # The goal's own amount ("lose 1 lb a week") is not the person's weight.
-    rest = _GOAL.sub(" ", text.casefold().replace(",", "."))
+    lowered = text.casefold()
+    rest = _GOAL.sub(" ", lowered) if isinstance(goal, Goal) else lowered
     height = find_height(rest)
     weight = find_weight(_AGE_IN_SENTENCE.sub(" ", rest))
     age = find_age(rest)
@@ -281,6 +322,10 @@ def prefill(text: str) -> Prefill:
         goal=goal if isinstance(goal, Goal) else None,
         sex=parse_sex(text),
         age=age if age is not None and MIN_AGE <= age <= MAX_AGE else None,
-        height=height if isinstance(height, Height) else None,
-        weight=weight if isinstance(weight, Weight) else None,
+        height=height
+        if isinstance(height, Height) and _adult(check_adult_height(height.cm))
+        else None,
+        weight=weight
+        if isinstance(weight, Weight) and _adult(check_adult_weight(weight.kg))
+        else None,
     )

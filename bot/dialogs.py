@@ -1,6 +1,7 @@
 """The two guided dialogs, the dose estimate and the calorie target, as pure state machines.
 
-No Telegram here: a dialog's state is a plain dict (kept in the user's persisted user_data),
+No Telegram here: a dialog's state is a plain dict (kept, per chat, in the user's persisted
+user_data: user_data["dialogs"][chat id]),
 every step takes the text a user typed or the button they pressed, and returns an Outcome: the
 replies to send and the step that now waits for an answer (None when the dialog has ended).
 bot/telegram/dialogs.py wires these steps into one persistent ConversationHandler; the
@@ -9,16 +10,19 @@ diagrams beside this module (dose.mmd, calories.mmd) show the flows.
 Every step accepts a typed answer as well as a button. A wrong answer gets a specific re-ask;
 the third wrong answer in a row ends the dialog kindly. A typed question that clearly is no
 answer (a confident match to an intent) is answered, then the step's question is asked again.
+Red-flag wording ends the dialog with the urgent answer, whatever step it was typed at.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot import calories, dose
 from bot.knowledge import KnowledgeBase
-from bot.matching import ANSWER, ANSWER_SCORE, Decision, Matcher
+from bot.matching import ANSWER, ANSWER_SCORE, CLARIFY, URGENT, Decision, Matcher
 from bot.replies import START_DATA, Button, Replies, Reply, rows
 from bot.text import normal_form, words
 from bot.units import (
@@ -39,6 +43,9 @@ from bot.units import (
 DOSE, CALORIES = "dose", "calories"
 DIALOGS = (DOSE, CALORIES)
 MAX_TRIES = 3  # wrong answers in a row before the dialog gives up
+DIALOG_TIMEOUT = 15 * 60  # seconds of quiet after which a dialog ends
+MAX_ANSWER_LENGTH = 200  # longer text is no answer to a step (and would only cost parsing)
+QUESTION_WORDS = 4  # from this many words, a text with a bare number may be a question
 DIALOG_DATA = "d:"  # callback data of the dialogs' own buttons start with this
 
 # The steps: each is a state of the ConversationHandler.
@@ -84,6 +91,12 @@ _LB_WORDS = {"lb", "lbs", "pound", "pounds", "imperial"}
 _ADULT_WORDS = {"adult", "yes", "y", "me", "myself", "grown", "grownup", "i am", "im"}
 _CHILD_WORDS = {"child", "kid", "kids", "son", "daughter", "baby", "infant", "teen", "teenager"}
 _PREGNANT_WORDS = {"pregnant", "pregnancy", "breastfeeding", "nursing", "expecting"}
+# "not pregnant or breastfeeding" says the opposite of its words
+_NEGATED = re.compile(
+    r"\b(?:not|no|never|isnt|isn t|arent|aren t|nor|neither)\s+(?:(?:currently|a|an)\s+)?"
+    r"(?:pregnant|pregnancy|breastfeeding|nursing|expecting|child|kid|baby|teen|teenager)"
+    r"(?:\s+(?:or|nor)\s+(?:pregnant|breastfeeding|nursing|expecting))?"
+)
 
 
 @dataclass(frozen=True)
@@ -99,15 +112,23 @@ def _thousands(kcal: int) -> str:
 
 
 class Dialogs:
-    """Runs both dialogs over a mutable dict of dialog data (user_data["dialog"])."""
+    """Runs both dialogs over a mutable dict of one user's dialog data in one chat."""
 
-    def __init__(self, kb: KnowledgeBase, matcher: Matcher, replies: Replies) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        matcher: Matcher,
+        replies: Replies,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.kb = kb
         self.matcher = matcher
         self.replies = replies
-        self._intro = {i.action: i.answer for i in kb.intents if i.action}
+        self.clock = clock
+        # The answer that introduces each dialog (dose -> dose.calculate), also its deep link.
+        self.intro = {i.action: i.answer for i in kb.intents if i.action}
         self._steps: dict[str, Callable[[dict, str, str | None], Outcome]] = {
-            DOSE_WEIGHT: self._dose_weight,
+            DOSE_WEIGHT: self._take_weight,
             DOSE_UNIT: self._unit,
             DOSE_CONFIRM: self._dose_confirm,
             DOSE_ADULT: self._dose_adult,
@@ -115,7 +136,7 @@ class Dialogs:
             CALORIES_SEX: self._calories_sex,
             CALORIES_AGE: self._calories_age,
             CALORIES_HEIGHT: self._calories_height,
-            CALORIES_WEIGHT: self._calories_weight,
+            CALORIES_WEIGHT: self._take_weight,
             CALORIES_UNIT: self._unit,
             CALORIES_ACTIVITY: self._calories_activity,
         }
@@ -125,8 +146,10 @@ class Dialogs:
     def start(self, name: str, data: dict, text: str | None = None) -> Outcome:
         """Begin a dialog afresh; what the opening question already says fills its steps."""
         data.clear()
+        if text and self.matcher.red_flag(text):
+            return self._urgent(data)
         data.update(name=name, tries=0)
-        intro = self.replies.answer(self._intro[name])
+        intro = self.replies.answer(self.intro[name])
         intro = Reply(intro.text)  # the intro's related buttons would only distract here
         if name == DOSE:
             weight = find_weight(text or "")
@@ -217,6 +240,18 @@ class Dialogs:
             return DOSE
         return None
 
+    def active(self, data: dict) -> bool:
+        """Whether a dialog is waiting for an answer in this data."""
+        return data.get("step") in self._steps
+
+    def expired(self, data: dict) -> bool:
+        """Whether the dialog has been quiet longer than DIALOG_TIMEOUT.
+
+        The ConversationHandler's own timeout lives in memory only: after a restart, this is
+        what still ends a dialog that was left open.
+        """
+        return self.active(data) and self.clock() - data.get("at", 0.0) > DIALOG_TIMEOUT
+
     def command(self, data: dict) -> str:
         """The command that starts the current dialog again."""
         return "/" + data.get("name", DOSE)
@@ -234,19 +269,30 @@ class Dialogs:
 
     def handle(self, data: dict, text: str | None = None, button: str | None = None) -> Outcome:
         """Take the typed text or the pressed button (callback data without DIALOG_DATA)."""
-        step = data.get("step")
-        if step not in self._steps:
+        if not self.active(data):
             data.clear()
             return Outcome((Reply(self.kb.message("expired_button")),), None)
         text = (text or "").strip()
+        if text and self.matcher.red_flag(text):
+            return self._urgent(data)
         if button is None and normal_form(text) in _STOP:
             return Outcome((self.cancel(data),), None)
-        return self._steps[step](data, text, button)
+        if len(text) > MAX_ANSWER_LENGTH:
+            problem = self.kb.message("dialog_too_long") + "\n" + self.ask(data).text
+            return self._fail(data, text, problem)
+        return self._steps[data["step"]](data, text, button)
+
+    def _urgent(self, data: dict) -> Outcome:
+        """Red-flag wording: the urgent answer, and the dialog ends."""
+        data.clear()
+        intent = next(i for i in self.kb.intents if i.id == URGENT)
+        return Outcome((self.replies.answer(intent.answer),), None)
 
     def _go(self, data: dict, step: str, *before: Reply) -> Outcome:
         """Move to a step and ask its question."""
         data["step"] = step
         data["tries"] = 0
+        data["at"] = self.clock()
         return Outcome((*before, self.ask(data)), step)
 
     def _fail(self, data: dict, text: str, problem: str) -> Outcome:
@@ -256,6 +302,7 @@ class Dialogs:
             if question is not None:
                 return question
         data["tries"] = data.get("tries", 0) + 1
+        data["at"] = self.clock()
         if data["tries"] >= MAX_TRIES:
             command = self.command(data)
             data.clear()
@@ -263,42 +310,57 @@ class Dialogs:
         question = self.ask(data)
         return Outcome((Reply(problem, question.buttons),), data["step"])
 
-    def _question(self, data: dict, text: str) -> Outcome | None:
-        """If text is clearly a question, answer it and ask the step's question again."""
+    def _question(self, data: dict, text: str, clarify: bool = False) -> Outcome | None:
+        """If text is clearly a question, answer it and ask the step's question again.
+
+        With `clarify`, a question the matcher is unsure of gets its "did you mean" too.
+        """
         if len(words(text)) < 2:
             return None  # one word ("old", "heavy") is a try at an answer, not a question
         decision = self.matcher.match(text)
-        if decision.decision != ANSWER or decision.score < ANSWER_SCORE:
+        confident = decision.decision == ANSWER and decision.score >= ANSWER_SCORE
+        if not confident and not (clarify and decision.decision == CLARIFY):
             return None
         wanted = self.wanted(decision, text)
         if wanted == data.get("name"):
             return None  # about this very dialog: a wrong answer, not another question
         if wanted:
             return self.start(wanted, data, text)  # they asked for the other dialog: switch
-        reply, _ = self.replies.for_decision(decision)
+        data["at"] = self.clock()
+        reply = self.replies.for_decision(decision)
         again = self.ask(data)
         reask = Reply(self.kb.message("dialog_reask") + "\n" + again.text, again.buttons)
         return Outcome((reply, reask) if reply else (reask,), data["step"])
 
     # -- the dose dialog -------------------------------------------------------------------
 
-    def _take_weight(self, data: dict, text: str, confirm: str, bad_message: str) -> Outcome:
+    def _take_weight(self, data: dict, text: str, button: str | None = None) -> Outcome:
+        """A weight step of either dialog: a weight, a bare number (ask its unit), or a re-ask."""
+        dose_dialog = data["name"] == DOSE
         result = parse_weight(text) if text else Invalid("I need a number.")
+        if isinstance(result, Weight) and not dose_dialog:
+            result = calories.check_adult_weight(result.kg)
         if isinstance(result, Weight):
             data["kg"] = result.kg
-            return self._go(data, confirm)
+            return self._after_weight(data)
         if isinstance(result, NeedsUnit):
+            if len(words(text)) >= QUESTION_WORDS:  # "is 20 g a day safe for me?"
+                question = self._question(data, text, clarify=True)
+                if question is not None:
+                    return question
             data["number"] = result.number
-            return self._go(data, DOSE_UNIT if data["name"] == DOSE else CALORIES_UNIT)
-        return self._fail(data, text, self.kb.message(bad_message, reason=result.reason))
+            return self._go(data, DOSE_UNIT if dose_dialog else CALORIES_UNIT)
+        bad = "dose_bad_weight" if dose_dialog else "calories_bad_weight"
+        return self._fail(data, text, self.kb.message(bad, reason=result.reason))
 
-    def _dose_weight(self, data: dict, text: str, button: str | None) -> Outcome:
-        return self._take_weight(data, text, DOSE_CONFIRM, "dose_bad_weight")
+    def _after_weight(self, data: dict) -> Outcome:
+        if data["name"] == DOSE:
+            return self._go(data, DOSE_CONFIRM)
+        return self._calories_next(data)
 
     def _unit(self, data: dict, text: str, button: str | None) -> Outcome:
+        """Kilograms or pounds, for the bare number just given."""
         dose_dialog = data["name"] == DOSE
-        weight_step = DOSE_WEIGHT if dose_dialog else CALORIES_WEIGHT
-        bad = "dose_bad_weight" if dose_dialog else "calories_bad_weight"
         said = set(normal_form(text).split())
         unit = None
         if button in ("unit:kg", "unit:lb"):
@@ -308,23 +370,20 @@ class Dialogs:
         elif said & _LB_WORDS and not said & _KG_WORDS and len(said) <= 3:
             unit = "lb"
         if unit is None:
-            if text and (find_weight(text) is not None):
-                data["step"] = weight_step  # they typed the weight again, unit and all
-                return self._take_weight(data, text, self._after_weight(data), bad)
+            if text and find_weight(text) is not None:  # the weight again, unit and all
+                data["step"] = DOSE_WEIGHT if dose_dialog else CALORIES_WEIGHT
+                return self._take_weight(data, text)
             return self._fail(
                 data, text, self.kb.message("dose_ask_unit", number=f"{data['number']:g}")
             )
-        result = check_weight(kg_from(data.pop("number"), unit))
+        kg = kg_from(data.pop("number"), unit)
+        result = check_weight(kg) if dose_dialog else calories.check_adult_weight(kg)
         if isinstance(result, Invalid):
-            data["step"] = weight_step
+            data["step"] = DOSE_WEIGHT if dose_dialog else CALORIES_WEIGHT
+            bad = "dose_bad_weight" if dose_dialog else "calories_bad_weight"
             return self._fail(data, "", self.kb.message(bad, reason=result.reason))
         data["kg"] = result.kg
-        if dose_dialog:
-            return self._go(data, DOSE_CONFIRM)
-        return self._calories_next(data)
-
-    def _after_weight(self, data: dict) -> str:
-        return DOSE_CONFIRM if data["name"] == DOSE else CALORIES_ACTIVITY
+        return self._after_weight(data)
 
     def _dose_confirm(self, data: dict, text: str, button: str | None) -> Outcome:
         said = normal_form(text)
@@ -333,15 +392,16 @@ class Dialogs:
         if button == "no" or said in _NO or said.startswith("no "):
             data.pop("kg", None)
             return self._go(data, DOSE_WEIGHT)
-        if text and parse_weight(text) is not None and not isinstance(parse_weight(text), Invalid):
-            return self._dose_weight(data, text, None)  # a corrected weight: confirm that one
+        if text and not isinstance(parse_weight(text), Invalid):
+            return self._take_weight(data, text)  # a corrected weight: confirm that one
         problem = self.kb.message(
             "dose_confirm_weight", kg=format_kg(data["kg"]), lb=format_lb(lb_from_kg(data["kg"]))
         )
         return self._fail(data, text, problem)
 
     def _dose_adult(self, data: dict, text: str, button: str | None) -> Outcome:
-        said = set(normal_form(text).split()) | {normal_form(text)}
+        plain = _NEGATED.sub(" ", normal_form(text))  # "adult, not pregnant" is an adult
+        said = set(plain.split()) | {plain.strip()}
         if button == "adult" or (
             said & _ADULT_WORDS and not said & (_CHILD_WORDS | _PREGNANT_WORDS)
         ):
@@ -414,19 +474,11 @@ class Dialogs:
     def _calories_height(self, data: dict, text: str, button: str | None) -> Outcome:
         height = parse_height(text)
         if isinstance(height, Height):
+            height = calories.check_adult_height(height.cm)
+        if isinstance(height, Height):
             data["cm"] = height.cm
             return self._calories_next(data)
         return self._fail(data, text, self.kb.message("calories_bad_height", reason=height.reason))
-
-    def _calories_weight(self, data: dict, text: str, button: str | None) -> Outcome:
-        result = parse_weight(text) if text else Invalid("I need a number.")
-        if isinstance(result, Weight):
-            data["kg"] = result.kg
-            return self._calories_next(data)
-        if isinstance(result, NeedsUnit):
-            data["number"] = result.number
-            return self._go(data, CALORIES_UNIT)
-        return self._fail(data, text, self.kb.message("calories_bad_weight", reason=result.reason))
 
     def _calories_activity(self, data: dict, text: str, button: str | None) -> Outcome:
         activity = None

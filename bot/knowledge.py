@@ -99,6 +99,7 @@ MESSAGES: Mapping[str, frozenset[str]] = MappingProxyType(
         "dose_note_below": frozenset(),
         "dose_note_within": frozenset(),
         "dialog_reask": frozenset(),
+        "dialog_too_long": frozenset(),
         "calories_ask_goal": frozenset(),
         "calories_bad_goal": frozenset(),
         "calories_ask_sex": frozenset(),
@@ -208,9 +209,6 @@ class KnowledgeBase:
 
     def intent(self, intent_id: str) -> Intent:
         return next(i for i in self.intents if i.id == intent_id)
-
-    def answer_for(self, intent_id: str) -> Answer:
-        return self.answers[self.intent(intent_id).answer]
 
     def message(self, key: str, **values: object) -> str:
         """A text of the bot's own, with its placeholders filled (values are not escaped)."""

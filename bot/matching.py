@@ -87,6 +87,7 @@ MARGIN = 5.0
 CLARIFY_WINDOW = 12.0  # candidates within this of the best are offered in "did you mean"
 MAX_CANDIDATES = 3
 MIN_LETTERS = 3  # shorter messages are not read (but for the short_words of the data: "hi")
+RED_FLAG_LENGTH = 5000  # red flags are looked for this far, even in a message too long to read
 MAX_LENGTH = 1000  # a longer message is declined with a request for one short question
 
 
@@ -364,7 +365,7 @@ class Matcher:
 
     def red_flag(self, text: str) -> bool:
         """True when every word group of some red flag appears in the message."""
-        said = f" {' '.join(self.analyzer.tokens(text))} "
+        said = f" {' '.join(self.analyzer.tokens(text[:RED_FLAG_LENGTH]))} "
         return any(
             all(any(phrase in said for phrase in group) for group in groups)
             for groups in self._red_flags
@@ -374,6 +375,9 @@ class Matcher:
 
     def match(self, text: str) -> Decision:
         """Decide what the bot does with one message."""
+        # Red flags first: an emergency inside a long story or beside other alphabets counts.
+        if self.red_flag(text):
+            return Decision(text, ANSWER, URGENT, 100.0, (Candidate(URGENT, 100.0),), "red_flag")
         if len(text) > MAX_LENGTH:
             return Decision(text, FALLBACK, None, 0.0, reason="too_long")
         latin, other = script_profile(text)
@@ -397,8 +401,6 @@ class Matcher:
                     text, ANSWER, short, 100.0, (Candidate(short, 100.0),), "short_word"
                 )
             return Decision(text, FALLBACK, None, 0.0, reason="too_short" if plain else "empty")
-        if self.red_flag(text):
-            return Decision(text, ANSWER, URGENT, 100.0, (Candidate(URGENT, 100.0),), "red_flag")
         terms = self.analyzer.terms(text)
         scores = self.scores(terms)
         self._add_segments(text, scores)

@@ -61,9 +61,6 @@ class Replies:
             return Button(self.kb.message(f"button_{action}"), START_DATA + action)
         return Button(self.kb.answers[answer_id].title, ANSWER_DATA + answer_id)
 
-    def action_for(self, answer_id: str) -> str | None:
-        return self.actions.get(answer_id)
-
     def answer(self, answer_id: str) -> Reply:
         """An answer: its title, its body, its source line, and buttons for related answers."""
         answer = self.kb.answers[answer_id]
@@ -119,16 +116,13 @@ class Replies:
         ]
         return Reply(self.kb.message("clarify"), tuple((b,) for b in buttons))
 
-    def for_decision(self, decision: Decision) -> tuple[Reply | None, str | None]:
-        """The reply to a matched message, and the dialog it starts (if any).
-
-        When the matched intent starts a dialog, the reply is None: the dialog speaks first.
-        """
+    def for_decision(self, decision: Decision) -> Reply | None:
+        """The reply to a matched message; None when its intent starts a dialog instead
+        (the dialog speaks first; see Dialogs.wanted)."""
         if decision.decision == ANSWER and decision.intent:
-            action = self.intent_actions.get(decision.intent)
-            if action:
-                return None, action
-            return self.answer(self.kb.intent(decision.intent).answer), None
+            if self.intent_actions.get(decision.intent):
+                return None
+            return self.answer(self.kb.intent(decision.intent).answer)
         if decision.decision == CLARIFY:
-            return self.clarify(decision), None
-        return self.fallback(decision.reason), None
+            return self.clarify(decision)
+        return self.fallback(decision.reason)

@@ -7,6 +7,7 @@ decimals with a point or a comma ("70,5 kg"). Heights: "5 ft 5 in", "5'5\"", "5'
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -20,8 +21,13 @@ MAX_WEIGHT_KG = 350.0
 MIN_HEIGHT_CM = 50.0
 MAX_HEIGHT_CM = 250.0
 
-_NUMBER = r"(\d+(?:[.,]\d+)?)"
-_SIGNED = r"(-?\s*\d+(?:[.,]\d+)?)"
+# A number starts where no digit or decimal mark stands before it (which also keeps the
+# regexes linear on a long run of digits), may use a comma for thousands ("1,000") or for
+# decimals ("70,5"), and ends where no digit follows. The group is atomic: once read, a number
+# is never re-read shorter, so a long run of digits costs linear time.
+_DIGITS = r"(?>\d{1,3}(?:,\d{3})+(?![\d,])|\d+(?:[.,]\d+)?|[.,]\d+)(?![\d.,]*\d)"
+_NUMBER = rf"(?<![\d.,])({_DIGITS})"
+_SIGNED = rf"(?<![\d.,])(-?\s*{_DIGITS})"
 _KG = r"(?:kgs?|kilos?|kilograms?|kilogrammes?|kilo\s*grams?)"
 _LB = r"(?:lbs?|pounds?|lb\.|#)"
 _ST = r"(?:st|stone|stones)"
@@ -33,16 +39,21 @@ _BARE = re.compile(rf"(?<![\w.,]){_SIGNED}(?![\w.,]*\d)")
 
 _FEET_INCHES = re.compile(
     rf"{_SIGNED}\s*(?:'|’|ft\.?|feet|foot){_END}\s*(?:and\s+)?(?:{_NUMBER}\s*"
-    rf"(?:\"|”|''|in\.?|inch|inches)?{_END})?"
+    rf"(?:\"|”|''|in\.?|inch|inches)?{_END}(?!\s*(?:{_KG}|{_LB}|{_ST}|cm){_END}))?"
 )
 _CM = re.compile(rf"{_SIGNED}\s*(?:cm|centimet(?:er|re)s?){_END}")
 _METRES = re.compile(rf"{_SIGNED}\s*(?:m|meters?|metres?){_END}")
 _INCHES = re.compile(rf"{_SIGNED}\s*(?:\"|”|in\.?|inch|inches){_END}")
 
 
+_THOUSANDS = re.compile(r"^-?\d{1,3}(?:,\d{3})+$")
+
+
 def _number(text: str) -> float:
-    """A number as matched above: a decimal comma, and any white space after a minus sign."""
-    return float("".join(text.split()).replace(",", "."))
+    """A number as matched above: thousands or decimal commas, white space after a minus."""
+    text = "".join(text.split())
+    text = text.replace(",", "") if _THOUSANDS.match(text) else text.replace(",", ".")
+    return float(text)
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,8 @@ def kg_from(value: float, unit: str) -> float:
 
 def check_weight(kg: float) -> Weight | Invalid:
     """Accept a weight in kilograms only if it is plausible for a person."""
+    if not math.isfinite(kg):
+        return Invalid("That number is far too large for a weight.")
     if kg <= 0:
         return Invalid("A body weight has to be more than zero.")
     if kg < MIN_WEIGHT_KG:
@@ -111,6 +124,8 @@ def find_weight(text: str) -> Weight | Invalid | None:
     if match:
         stones = _number(match.group(1))
         pounds = _number(match.group(2)) if match.group(2) else 0.0
+        if not math.isfinite(stones + pounds):
+            return Invalid("That number is far too large for a weight.")
         if pounds >= LB_PER_STONE:
             return Invalid(f"{pounds:g} lb is a stone or more: write it as stones and pounds.")
         return check_weight(kg_from(stones, "st") + kg_from(pounds, "lb"))
@@ -134,6 +149,8 @@ def parse_weight(text: str) -> Weight | NeedsUnit | Invalid:
     if not numbers:
         return Invalid("That doesn't look like a weight.")
     value = _number(numbers[0])
+    if not math.isfinite(value):
+        return Invalid("That number is far too large for a weight.")
     if value <= 0:
         return Invalid("A body weight has to be more than zero.")
     as_kg, as_lb = check_weight(value), check_weight(kg_from(value, "lb"))
@@ -143,6 +160,9 @@ def parse_weight(text: str) -> Weight | NeedsUnit | Invalid:
 
 
 def check_height(cm: float) -> Height | Invalid:
+    """Accept a height in centimetres only if it is plausible for a person."""
+    if not math.isfinite(cm):
+        return Invalid("That number is far too large for a height.")
     if cm <= 0:
         return Invalid("A height has to be more than zero.")
     if not MIN_HEIGHT_CM <= cm <= MAX_HEIGHT_CM:
@@ -160,6 +180,8 @@ def find_height(text: str) -> Height | Invalid | None:
     if match:
         feet = _number(match.group(1))
         inches = _number(match.group(2)) if match.group(2) else 0.0
+        if not math.isfinite(feet + inches):
+            return Invalid("That number is far too large for a height.")
         if inches >= INCHES_PER_FOOT:
             return Invalid(f"{inches:g} inches is a foot or more: write it as feet and inches.")
         return check_height((feet * INCHES_PER_FOOT + inches) * CM_PER_INCH)

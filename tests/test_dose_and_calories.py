@@ -167,3 +167,39 @@ def test_a_question_fills_the_steps_it_answers():
 
 def test_a_question_without_details_fills_nothing():
     assert prefill("how many calories should I eat") == calories.Prefill()
+
+
+@pytest.mark.parametrize(
+    ("text", "lb"),
+    [("lose 2 lb a month", -0.5), ("lose .5 lb a week", -0.5), ("gain 1 pound per wk", 1)],
+)
+def test_goals_in_other_periods_and_shapes(text: str, lb: float):
+    goal = parse_goal(text)
+    assert isinstance(goal, Goal) and goal.lb_per_week == pytest.approx(lb)
+
+
+def test_a_goal_per_day_is_beyond_the_tracker():
+    assert isinstance(parse_goal("lose 1 lb a day"), Invalid)
+
+
+def test_a_negative_age_is_refused():
+    assert isinstance(parse_age("-30"), Invalid)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"), [("very light", "light"), ("active", "very"), ("lightly active", "light")]
+)
+def test_the_milder_activity_word_wins(text: str, key: str):
+    assert parse_activity(text).key == key
+
+
+def test_a_goal_without_amount_does_not_swallow_the_weight():
+    found = prefill("I want to lose weight, I weigh 80 kg")
+    assert found.goal is None
+    assert found.weight is not None and found.weight.kg == pytest.approx(80)
+
+
+def test_the_calorie_dialog_uses_adult_ranges():
+    assert isinstance(calories.check_adult_weight(20), Invalid)
+    assert isinstance(calories.check_adult_height(100), Invalid)
+    assert calories.check_adult_weight(70).kg == 70

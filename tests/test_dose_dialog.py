@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.telegram import dialogs as telegram_dialogs
-from bot.telegram.standin import BotAPIStandIn
+from bot import dialogs as dialog_steps
+from bot.telegram.standin import BotAPIError, BotAPIStandIn
 from tests.conftest import BotChat, start_bot, stop_bot
 
 
@@ -197,7 +197,7 @@ async def test_other_commands_mid_dialog_leave_it_waiting(bot_chat: BotChat):
 
 
 async def test_the_dialog_times_out_with_a_message(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(telegram_dialogs, "DIALOG_TIMEOUT", 0.3)
+    monkeypatch.setattr(dialog_steps, "DIALOG_TIMEOUT", 0.3)
     standin = BotAPIStandIn()
     application = await start_bot(standin, tmp_path / "bot.sqlite3")
     try:
@@ -232,3 +232,66 @@ async def test_the_dialog_survives_a_restart(tmp_path: Path):
         assert "about 24 g" in chat.text()
     finally:
         await stop_bot(second)
+
+
+@pytest.mark.parametrize(
+    "typed", ["80 kg, but there is blood in my stool", "i fainted this morning, 80 kg"]
+)
+async def test_red_flags_mid_dialog_get_the_urgent_answer(bot_chat: BotChat, kb, typed: str):
+    await bot_chat.send("/dose")
+    [reply] = await bot_chat.send(typed)
+    assert kb.answers["urgent"].body in reply.text
+    [reply] = await bot_chat.send("what is glutamine")
+    assert kb.answers["glutamine"].body in reply.text  # the dialog has ended
+
+
+async def test_a_red_flag_in_the_opening_message_gets_the_urgent_answer(bot_chat: BotChat, kb):
+    [reply] = await bot_chat.send("/dose I have blood in my stool")
+    assert kb.answers["urgent"].body in reply.text
+
+
+@pytest.mark.parametrize(
+    "typed", ["adult, not pregnant or breastfeeding", "yes, I am not pregnant", "I'm an adult"]
+)
+async def test_negated_pregnancy_is_an_adult(bot_chat: BotChat, typed: str):
+    await to_adult_step(bot_chat)
+    await bot_chat.send(typed)
+    assert "about 24 g" in bot_chat.text()
+
+
+async def test_a_question_with_a_number_is_answered_not_read_as_a_weight(bot_chat: BotChat, kb):
+    await bot_chat.send("/dose")
+    replies = await bot_chat.send("is 20 g of glutamine a day safe for me?")
+    assert "kilograms or pounds" not in bot_chat.text()
+    assert "back to where we were" in replies[-1].text
+
+
+async def test_a_huge_answer_is_refused_kindly(bot_chat: BotChat):
+    await bot_chat.send("/dose")
+    [reply] = await bot_chat.send("7" * 3000)
+    assert "longer than an answer" in reply.text
+    assert "What is your body weight?" in reply.text
+
+
+async def test_a_press_telegram_no_longer_acknowledges_still_counts(bot_chat: BotChat):
+    await bot_chat.send("/dose")
+    await bot_chat.send("80 kg")
+    too_old = BotAPIError(400, "Bad Request: query is too old and response timeout expired")
+    bot_chat.standin.fail_next.append(("answerCallbackQuery", too_old))
+    [reply] = await bot_chat.press("Yes, that's right")
+    assert "for an adult" in reply.text
+
+
+async def test_a_failed_send_does_not_trap_the_next_question(bot_chat: BotChat, kb):
+    await to_adult_step(bot_chat)
+    bot_chat.standin.fail_next.append(("sendMessage", BotAPIError(502, "Bad Gateway")))
+    await bot_chat.press("Yes, an adult")  # the result is lost, the apology is sent
+    [reply] = await bot_chat.send("what is leaky gut")
+    assert kb.answers["leaky_gut"].body in reply.text
+
+
+@pytest.mark.parametrize("data", ["", "go:", "go:nothing"])
+async def test_empty_or_forged_start_buttons_do_not_crash(bot_chat: BotChat, data: str):
+    await bot_chat.send("/topics")
+    replies = await bot_chat.press_data(data)
+    assert all("went wrong" not in r.text for r in replies)

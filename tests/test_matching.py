@@ -248,3 +248,9 @@ def test_match_command_keeps_going_on_hostile_lines():
 
 def test_words_split_letters_from_digits():
     assert words("I weigh 80kg, 5'5\"") == ["i", "weigh", "80", "kg", "5", "5"]
+
+
+def test_red_flags_count_in_long_and_mixed_script_messages(matcher: Matcher):
+    story = "I have been reading about gut health for a long time. " * 30
+    assert matcher.match(story + "Today there is blood in my stool").intent == "urgent"
+    assert matcher.match("Сегодня кровь в стуле, blood in stool").intent == "urgent"

@@ -146,3 +146,23 @@ def test_weights_are_echoed_as_people_write_them():
     assert format_kg(80) == "80"
     assert format_kg(69.86) == "69.9"
     assert format_lb(176.37) == "176"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1,000 lb", "over 350 kg"),  # a thousands comma, not 1.000 lb
+        ("1" * 4096, "far too large"),
+        ("5 ft " + "1" * 400, "far too large"),
+    ],
+)
+def test_big_numbers_are_read_as_big(text: str, expected: str):
+    result = parse_weight(text) if "ft" not in text else parse_height(text)
+    assert isinstance(result, Invalid) and expected in result.reason
+
+
+@pytest.mark.parametrize(("text", "cm"), [("5 ft 70kg", 152.4), ("6 ft and 90kg", 182.88)])
+def test_a_weight_after_a_height_is_not_read_as_inches(text: str, cm: float):
+    from bot.units import find_height
+
+    assert find_height(text) == Height(pytest.approx(cm))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from dataclasses import dataclass, field
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -14,12 +16,15 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
+from telegram.error import TelegramError
 from telegram.ext import filters
 
 from bot.dialogs import Dialogs
 from bot.knowledge import KnowledgeBase
 from bot.matching import Decision, Matcher
 from bot.replies import Replies, Reply
+
+_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass
@@ -56,6 +61,15 @@ async def send(message: Message, *replies: Reply) -> None:
     for reply in replies:
         await message.reply_text(reply.text, reply_markup=markup(reply), do_quote=quote)
         quote = False
+
+
+async def acknowledge(query: CallbackQuery) -> None:
+    """Stop the button's spinner. Telegram refuses this for presses older than a few minutes
+    (pressed while the bot was down): the press itself still counts."""
+    try:
+        await query.answer()
+    except TelegramError as error:
+        _LOGGER.info("could not answer a callback query: %s", error)
 
 
 def _mentions_me(message: Message) -> bool:

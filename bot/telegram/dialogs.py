@@ -22,20 +22,21 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.dialogs import CALORIES, DIALOG_DATA, DOSE, STEPS, Outcome
+from bot import dialogs as dialog_steps
+from bot.dialogs import CALORIES, DIALOG_DATA, DIALOGS, DOSE, STEPS, Outcome
 from bot.replies import START_DATA, answer_id_to_payload
 from bot.telegram.common import (
     NEW,
     QUESTION,
     Services,
     WantsDialog,
+    acknowledge,
     chat_key,
     question_text,
     send,
 )
 from bot.telegram.questions import Questions
 
-DIALOG_TIMEOUT = 15 * 60  # seconds of quiet before a dialog ends with a message
 CONVERSATION_NAME = "dialogs"
 
 
@@ -46,16 +47,26 @@ class DialogHandlers:
         self.dialogs = services.dialogs
         self.decide = services.decide
         self.questions = questions
-        intro = {i.action: i.answer for i in services.kb.intents if i.action}
         # Deep links that open a dialog: t.me/<bot>?start=dose-calculate
-        self.link_payloads = {answer_id_to_payload(a): name for name, a in intro.items()}
+        self.link_payloads = {
+            answer_id_to_payload(answer): name for name, answer in self.dialogs.intro.items()
+        }
 
     @staticmethod
     def _data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict:
         dialogs = context.user_data.setdefault("dialogs", {})
         return dialogs.setdefault(chat_key(update), {})
 
-    async def _reply(self, update: Update, outcome: Outcome) -> object:
+    @staticmethod
+    def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Drop this chat's dialog data once a dialog has ended."""
+        context.user_data.get("dialogs", {}).pop(chat_key(update), None)
+
+    async def _reply(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome
+    ) -> object:
+        if outcome.step is None:
+            self._forget(update, context)
         if update.effective_message:
             await send(update.effective_message, *outcome.replies)
         return outcome.step if outcome.step is not None else ConversationHandler.END
@@ -64,7 +75,29 @@ class DialogHandlers:
         self, name: str, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str = ""
     ) -> object:
         outcome = self.dialogs.start(name, self._data(update, context), text)
-        return await self._reply(update, outcome)
+        return await self._reply(update, context, outcome)
+
+    async def _no_longer_waiting(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+    ) -> object | None:
+        """END, after handling the update outside the dialog, if the dialog is not really on.
+
+        After a restart the handler may still hold a state whose dialog timed out (timeouts
+        live in memory) or whose data is gone (a send failed mid-step): say so if it timed
+        out, then treat the message as if no dialog were running.
+        """
+        data = self._data(update, context)
+        if self.dialogs.active(data) and not self.dialogs.expired(data):
+            return None
+        if self.dialogs.expired(data) and update.effective_chat:
+            reply = self.dialogs.timeout(data)
+            await context.bot.send_message(update.effective_chat.id, reply.text)
+        self._forget(update, context)
+        if update.callback_query:
+            await self.questions.button(update, context)
+        else:
+            await self.questions.question(update, context)
+        return ConversationHandler.END
 
     async def dose(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
         """/dose: start the dose estimate (text after the command counts as its first answer)."""
@@ -77,15 +110,16 @@ class DialogHandlers:
     async def from_question(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
         """A typed question that asks for a dialog: start it with what the question says."""
         text = question_text(update.effective_message)
-        decision = self.decide(text)
-        name = self.dialogs.wanted(decision, text) or DOSE
+        name = self.dialogs.wanted(self.decide(text), text) or DOSE
         return await self._start(name, update, context, text)
 
     async def from_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
         """An "Estimate my dose" / "Calorie target" / "Start again" button."""
         query = update.callback_query
-        await query.answer()
+        await acknowledge(query)
         name = (query.data or "").removeprefix(START_DATA)
+        if name not in DIALOGS:  # forged or empty data
+            return ConversationHandler.END
         return await self._start(name, update, context)
 
     async def from_link(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
@@ -93,27 +127,34 @@ class DialogHandlers:
         name = self.link_payloads.get((context.args or [""])[0])
         if name:
             return await self._start(name, update, context)
-        self._data(update, context).clear()
+        self._forget(update, context)
         await self.questions.start(update, context)
         return ConversationHandler.END
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
         """A typed answer to the current step."""
+        ended = await self._no_longer_waiting(update, context)
+        if ended is not None:
+            return ended
         text = question_text(update.effective_message)
         outcome = self.dialogs.handle(self._data(update, context), text=text)
-        return await self._reply(update, outcome)
+        return await self._reply(update, context, outcome)
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
         """A button of the current step."""
+        ended = await self._no_longer_waiting(update, context)
+        if ended is not None:
+            return ended
         query = update.callback_query
-        await query.answer()
+        await acknowledge(query)
         data = (query.data or "").removeprefix(DIALOG_DATA)
         outcome = self.dialogs.handle(self._data(update, context), button=data)
-        return await self._reply(update, outcome)
+        return await self._reply(update, context, outcome)
 
     async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         """/cancel: stop the dialog at any step."""
         reply = self.dialogs.cancel(self._data(update, context))
+        self._forget(update, context)
         if update.effective_message:
             await send(update.effective_message, reply)
         return ConversationHandler.END
@@ -121,6 +162,7 @@ class DialogHandlers:
     async def timeout(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """After a quiet spell: say the dialog has stopped and how to start again."""
         reply = self.dialogs.timeout(self._data(update, context))
+        self._forget(update, context)
         if update.effective_chat:
             await context.bot.send_message(update.effective_chat.id, reply.text)
 
@@ -160,5 +202,5 @@ def conversation(services: Services, questions: Questions) -> ConversationHandle
             fallbacks=fallbacks,
             name=CONVERSATION_NAME,
             persistent=True,
-            conversation_timeout=DIALOG_TIMEOUT,
+            conversation_timeout=dialog_steps.DIALOG_TIMEOUT,
         )

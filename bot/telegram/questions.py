@@ -22,6 +22,7 @@ from bot.telegram.common import (
     NON_TEXT,
     QUESTION,
     Services,
+    acknowledge,
     markup,
     question_text,
     send,
@@ -98,7 +99,7 @@ class Questions:
             return
         text = question_text(message)
         decision = self.services.decide(text)
-        reply, _action = self.replies.for_decision(decision)
+        reply = self.replies.for_decision(decision)
         _LOGGER.info(
             "question decided: %s %s %.0f (%s)",
             decision.decision,
@@ -119,7 +120,7 @@ class Questions:
         query = update.callback_query
         if query is None:
             return
-        await query.answer()
+        await acknowledge(query)
         data = query.data or ""
         if data == TOPICS_DATA:
             reply = self.replies.topics()
