@@ -36,9 +36,10 @@ _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);")
 _AMPERSAND = re.compile(r"&")
 
 
-def escape(text: str) -> str:
-    """Escape user text for Telegram HTML (the only safe way to echo it)."""
-    return html.escape(text, quote=False)
+def escape(text: str, quote: bool = False) -> str:
+    """Escape text for Telegram HTML (the only safe way to echo user text); `quote` also
+    escapes quotation marks, for a value inside an attribute."""
+    return html.escape(text, quote=quote)
 
 
 class _Checker(HTMLParser):
@@ -110,7 +111,8 @@ def problems(text: str) -> list[str]:
         found.append("the text ends inside an unfinished tag")
     found.extend(checker.problems)
     found.extend(f"<{tag}> is never closed" for tag in checker.stack)
-    length = len("".join(checker.text_parts))
+    # Telegram counts UTF-16 code units: an emoji is two.
+    length = len("".join(checker.text_parts).encode("utf-16-le")) // 2
     if not "".join(checker.text_parts).strip():
         found.append("the message has no visible text")
     if length > MAX_MESSAGE_LENGTH:

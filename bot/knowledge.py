@@ -53,6 +53,9 @@ FALLBACK = "fallback"  # the answer given when nothing matches; reached by the m
 SYSTEM_ANSWERS = frozenset({FALLBACK})
 KINDS = frozenset({"fact", "conversation"})
 MIN_EXAMPLES = 20
+# Answer ids travel in button data (64 bytes) and deep links (A-Z, a-z, 0-9, _ and -; a dot
+# travels as "-"), so they keep to this shape.
+ANSWER_ID = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*")
 MAX_TITLE = 40
 
 # The bot's own texts in content/messages.yaml, with the placeholders each may use.
@@ -217,6 +220,16 @@ class KnowledgeBase:
     def menu(self) -> list[Answer]:
         """The answers /topics offers, in menu order."""
         return [self.answers[t] for t in MENU_TOPICS if t in self.answers]
+
+    def answer_text(self, answer: Answer) -> str:
+        """An answer as the bot sends it: title, body and source line, in Telegram HTML."""
+        parts = [answer.body]
+        if answer.kind != "conversation":  # "Hello" needs no heading
+            parts.insert(0, f"<b>{html.escape(answer.title)}</b>")
+        source = self.source_line(answer)
+        if source:
+            parts.append(source)
+        return "\n\n".join(parts)
 
     def source_line(self, answer: Answer) -> str:
         """The one short line naming an answer's sources ('' for conversational answers)."""
@@ -530,16 +543,8 @@ def _cross_check(
             )
         if answer.kind == "conversation" and _FACT_HINT.search(html.to_plain(answer.body)):
             col.add(path, 2, "a conversation answer quotes figures: give it sources (kind: fact)")
-        rendered = answer.body
-        if (
-            messages.get("source_line")
-            and answer.sources
-            and all(s in sources for s in answer.sources)
-        ):
-            names = "; ".join(html.escape(sources[s].short) for s in answer.sources)
-            rendered += "\n\n" + messages["source_line"].format(sources=names)
-        for problem in html.problems(rendered):
-            col.add(path, None, problem)
+        if not ANSWER_ID.fullmatch(answer.id) or len(f"a:{answer.id}".encode()) > 64:
+            col.add(path, 2, "an answer id may use only a-z, 0-9, _ and ., up to 60 characters")
 
     reached = {intent.answer for intent, _, _ in intents} | SYSTEM_ANSWERS | set(MENU_TOPICS)
     for answer_id in sorted(set(answers) - reached):
@@ -621,6 +626,11 @@ def check(root: Path = PROJECT_ROOT) -> tuple[KnowledgeBase | None, list[Problem
         out_of_scope=out_of_scope,
         red_flags=tuple(red_flags),
     )
+    if "source_line" in messages:  # the answers as sent: what Telegram must accept
+        for answer in answers.values():
+            if all(source in sources for source in answer.sources):
+                for problem in html.problems(kb.answer_text(answer)):
+                    col.add(content / f"{answer.id}.html", None, problem)
     return kb, col.problems
 
 

@@ -64,16 +64,7 @@ class Replies:
     def answer(self, answer_id: str) -> Reply:
         """An answer: its title, its body, its source line, and buttons for related answers."""
         answer = self.kb.answers[answer_id]
-        return Reply(self.answer_text(answer), self.related_buttons(answer))
-
-    def answer_text(self, answer: Answer) -> str:
-        parts = [answer.body]
-        if answer.kind != "conversation":  # "Hello" needs no heading
-            parts.insert(0, f"<b>{html.escape(answer.title)}</b>")
-        source = self.kb.source_line(answer)
-        if source:
-            parts.append(source)
-        return "\n\n".join(parts)
+        return Reply(self.kb.answer_text(answer), self.related_buttons(answer))
 
     def related_buttons(self, answer: Answer) -> tuple[tuple[Button, ...], ...]:
         buttons = [self.button(related) for related in answer.related]
@@ -93,7 +84,7 @@ class Replies:
         for source in self.kb.sources.values():
             line = f"• {html.escape(source.citation)}"
             if source.url:
-                line += f' <a href="{html.escape(source.url)}">link</a>'
+                line += f' <a href="{html.escape(source.url, quote=True)}">link</a>'
             lines.append(line)
         return Reply("\n".join(lines), ((Button(self.kb.message("button_topics"), TOPICS_DATA),),))
 

@@ -295,3 +295,16 @@ async def test_empty_or_forged_start_buttons_do_not_crash(bot_chat: BotChat, dat
     await bot_chat.send("/topics")
     replies = await bot_chat.press_data(data)
     assert all("went wrong" not in r.text for r in replies)
+
+
+async def test_in_a_group_the_dialog_asks_for_replies_and_reads_only_them(bot_chat: BotChat):
+    from bot.telegram.standin import BOT_USERNAME
+    from tests.conftest import GROUP
+
+    replies = await bot_chat.send(f"/dose@{BOT_USERNAME}", chat_id=GROUP)
+    question = replies[-1]
+    assert question.force_reply, "the weight question should open a reply to the bot"
+    assert all(r.reply_to is not None for r in replies)  # each quotes the /dose message
+    assert await bot_chat.send("80 kg", chat_id=GROUP) == []  # not addressed to the bot
+    await bot_chat.send("80 kg", chat_id=GROUP, reply_to=question)
+    assert "So you weigh 80 kg" in bot_chat.text()

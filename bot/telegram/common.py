@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from telegram import (
     CallbackQuery,
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -55,12 +56,21 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-async def send(message: Message, *replies: Reply) -> None:
-    """Send replies in the message's chat; in a group, the first one quotes the message."""
-    quote = message.chat.type != ChatType.PRIVATE
-    for reply in replies:
-        await message.reply_text(reply.text, reply_markup=markup(reply), do_quote=quote)
-        quote = False
+async def send(message: Message, *replies: Reply, awaits_answer: bool = False) -> None:
+    """Send replies in the message's chat.
+
+    In a group every reply quotes the message it answers (and is still sent if that message
+    was deleted meanwhile). When the last reply asks for a typed answer (`awaits_answer`),
+    Telegram is told to open a reply to the bot for that user, since in a group the bot reads
+    only replies and mentions.
+    """
+    group = message.chat.type != ChatType.PRIVATE
+    quote = message.build_reply_arguments(allow_sending_without_reply=True) if group else False
+    for n, reply in enumerate(replies):
+        keyboard = markup(reply)
+        if group and awaits_answer and keyboard is None and n == len(replies) - 1:
+            keyboard = ForceReply(selective=True)
+        await message.reply_text(reply.text, reply_markup=keyboard, do_quote=quote)
 
 
 async def acknowledge(query: CallbackQuery) -> None:

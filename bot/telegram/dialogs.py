@@ -68,7 +68,8 @@ class DialogHandlers:
         if outcome.step is None:
             self._forget(update, context)
         if update.effective_message:
-            await send(update.effective_message, *outcome.replies)
+            waiting = outcome.step is not None
+            await send(update.effective_message, *outcome.replies, awaits_answer=waiting)
         return outcome.step if outcome.step is not None else ConversationHandler.END
 
     async def _start(

@@ -41,6 +41,7 @@ class Sent:
     text: str
     buttons: list[list[dict]] = field(default_factory=list)
     reply_to: int | None = None
+    force_reply: bool = False
 
     @property
     def labels(self) -> list[str]:
@@ -119,7 +120,14 @@ class BotAPIStandIn:
         if isinstance(reply, str):
             reply = json.loads(reply)
         chat_id = int(params["chat_id"])
-        sent = Sent(chat_id, next(self._message_ids), text, buttons, reply.get("message_id"))
+        sent = Sent(
+            chat_id,
+            next(self._message_ids),
+            text,
+            buttons,
+            reply.get("message_id"),
+            bool(markup.get("force_reply")),
+        )
         self.sent.append(sent)
         self.lock.notify_all()
         return {
