@@ -77,6 +77,7 @@ UNKNOWN_WEIGHT = 1.6
 
 # Reading a long message: a story before the question is scored sentence by sentence too.
 _SEGMENT = re.compile(r"[.?!;:\n]+|,\s+")
+STORY_TERMS = 4  # a message with this many content words may be a story: read it by sentence
 MIN_SEGMENT_TERMS = 2
 SEGMENT_WEIGHT = 0.75
 
@@ -227,9 +228,10 @@ class Analyzer:
             stem = self._stems[word] = word if word == NUMBER else self._stem(word)
         return stem
 
-    def terms(self, text: str) -> list[str]:
-        """The stemmed content words of text, in order, stop words dropped."""
-        return [self.stem(w) for w in self.tokens(text) if w not in self.stopwords]
+    def terms(self, text: str, tokens: list[str] | None = None) -> list[str]:
+        """The stemmed content words of text (or of its tokens), in order, stop words dropped."""
+        tokens = self.tokens(text) if tokens is None else tokens
+        return [self.stem(w) for w in tokens if w not in self.stopwords]
 
 
 def _all_texts(kb: KnowledgeBase) -> Iterable[str]:
@@ -363,9 +365,11 @@ class Matcher:
             result[self.labels[label]] = 100 * score
         return result
 
-    def red_flag(self, text: str) -> bool:
+    def red_flag(self, text: str, tokens: list[str] | None = None) -> bool:
         """True when every word group of some red flag appears in the message."""
-        said = f" {' '.join(self.analyzer.tokens(text[:RED_FLAG_LENGTH]))} "
+        if tokens is None:
+            tokens = self.analyzer.tokens(text[:RED_FLAG_LENGTH])
+        said = f" {' '.join(tokens)} "
         return any(
             all(any(phrase in said for phrase in group) for group in groups)
             for groups in self._red_flags
@@ -376,7 +380,8 @@ class Matcher:
     def match(self, text: str) -> Decision:
         """Decide what the bot does with one message."""
         # Red flags first: an emergency inside a long story or beside other alphabets counts.
-        if self.red_flag(text):
+        tokens = self.analyzer.tokens(text[:RED_FLAG_LENGTH])  # read once, used twice
+        if self.red_flag(text, tokens):
             return Decision(text, ANSWER, URGENT, 100.0, (Candidate(URGENT, 100.0),), "red_flag")
         if len(text) > MAX_LENGTH:
             return Decision(text, FALLBACK, None, 0.0, reason="too_long")
@@ -401,9 +406,10 @@ class Matcher:
                     text, ANSWER, short, 100.0, (Candidate(short, 100.0),), "short_word"
                 )
             return Decision(text, FALLBACK, None, 0.0, reason="too_short" if plain else "empty")
-        terms = self.analyzer.terms(text)
+        terms = self.analyzer.terms(text, tokens)
         scores = self.scores(terms)
-        self._add_segments(text, scores)
+        if len(set(terms)) >= STORY_TERMS:
+            self._add_segments(text, scores)
         decision = self.decide(text, scores, tuple(terms))
         # A word only out-of-scope questions use ("collagen", "zinc") means the question may be
         # about something else entirely: an answer becomes "did you mean", a "did you mean"
