@@ -82,9 +82,9 @@ MIN_SEGMENT_TERMS = 2
 SEGMENT_WEIGHT = 0.75
 
 # Deciding.
-ANSWER_SCORE = 42.0
+ANSWER_SCORE = 45.0
 CLARIFY_SCORE = 35.0
-MARGIN = 5.0
+MARGIN = 7.0
 CLARIFY_WINDOW = 12.0  # candidates within this of the best are offered in "did you mean"
 MAX_CANDIDATES = 3
 MIN_LETTERS = 3  # shorter messages are not read (but for the short_words of the data: "hi")
