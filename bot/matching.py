@@ -70,6 +70,7 @@ EXAMPLE_WEIGHT = 0.75
 CANDIDATE_INTENTS = 12  # intents the index keeps before examples are scored
 CANDIDATE_RATIO = 0.5  # ...and only those within this share of the best intent's score
 TELLING_SHARE = 0.25
+TOP_TERMS = 2  # ...and the question's most telling words, whatever their weight
 NUMBER = "#"  # every number reads as this one word
 # A word the knowledge base has never seen weighs this much times its rarest word: a question
 # about something else ("is zinc safe") stays unanswered rather than matching on "safe".
@@ -311,6 +312,8 @@ class Matcher:
             for t in (vocabularies[oos] if oos is not None else ())
             if all(t not in vocabularies[n] for n in in_scope)
         )
+        self._example_terms = [example.terms for example in self.examples]
+        self._inverse_norms = [1 / example.norm for example in self.examples]
         # The index: word -> [(intent, weight of the word in that intent's normalised centroid)].
         self.index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for label, centroid in enumerate(centroids):
@@ -339,26 +342,31 @@ class Matcher:
         # Examples that share only words nearly every intent uses ("glutamine") cannot be the
         # best match; looking only at examples sharing a telling word keeps this fast.
         by_weight = sorted(unique, key=weights.__getitem__, reverse=True)
-        telling = set(by_weight[:3]) | {t for t in by_weight if weights[t] >= self.telling_idf}
+        telling = set(by_weight[:TOP_TERMS]) | {
+            t for t in by_weight if weights[t] >= self.telling_idf
+        }
         squares = {t: w * w for t, w in weights.items()}  # example weight = query weight = idf
         floor = ranked[0][1] * CANDIDATE_RATIO
         candidates = [(label, c) for label, c in ranked[:CANDIDATE_INTENTS] if c >= floor]
         oos = self.out_of_scope_label
         if oos is not None and oos in centroid_scores and all(c[0] != oos for c in candidates):
             candidates.append((oos, centroid_scores[oos]))  # always weigh "none of these"
+        square = squares.__getitem__
+        example_terms, inverse_norms = self._example_terms, self._inverse_norms
         for label, centroid in candidates:
             postings = self.postings[label]
             numbers: set[int] = set()
             for t in telling:
                 numbers.update(postings.get(t, ()))
-            best, best_text = 0.0, ""
-            for number in numbers:
-                example = self.examples[number]
-                dot = sum(map(squares.__getitem__, unique & example.terms))
-                cosine = dot / (norm * example.norm)
-                if cosine > best:
-                    best, best_text = cosine, example.text
-            if best_text:
+            best, best_number = 0.0, -1
+            for number in numbers:  # the hot loop: plain lists, no attribute look-ups
+                alike_part = sum(map(square, unique & example_terms[number]))
+                alike_part *= inverse_norms[number]
+                if alike_part > best:
+                    best, best_number = alike_part, number
+            best /= norm
+            if best_number >= 0:
+                best_text = self.examples[best_number].text
                 alike = RESCORE_SCORER(query_text, best_text, processor=RESCORE_PROCESSOR) / 100
                 best = (1 - RESCORE_WEIGHT) * best + RESCORE_WEIGHT * min(alike, best * 1.5)
             score = EXAMPLE_WEIGHT * best + (1 - EXAMPLE_WEIGHT) * centroid / norm
