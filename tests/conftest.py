@@ -8,6 +8,7 @@ the messages the bot sent in reply, so a test reads like a transcript.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,6 +83,16 @@ class BotChat:
         return "\n".join(html.to_plain(s.text) for s in self.last)
 
 
+@asynccontextmanager
+async def running_bot(standin: BotAPIStandIn, database: Path) -> AsyncIterator[BotChat]:
+    """The real bot on a database file, for as long as the block runs (a restart is two)."""
+    application = await start_bot(standin, database)
+    try:
+        yield BotChat(application, standin)
+    finally:
+        await stop_bot(application)
+
+
 async def start_bot(standin: BotAPIStandIn, database: Path) -> Application:
     settings = Settings(token=STAND_IN_TOKEN, database_path=database)
     application = build_application(
@@ -101,9 +112,5 @@ async def stop_bot(application: Application) -> None:
 
 @pytest.fixture
 async def bot_chat(tmp_path: Path) -> AsyncIterator[BotChat]:
-    standin = BotAPIStandIn()
-    application = await start_bot(standin, tmp_path / "bot.sqlite3")
-    try:
-        yield BotChat(application, standin)
-    finally:
-        await stop_bot(application)
+    async with running_bot(BotAPIStandIn(), tmp_path / "bot.sqlite3") as chat:
+        yield chat

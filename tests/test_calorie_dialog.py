@@ -9,7 +9,7 @@ import pytest
 
 from bot import dialogs as dialog_steps
 from bot.telegram.standin import BotAPIStandIn
-from tests.conftest import BotChat, start_bot, stop_bot
+from tests.conftest import BotChat, running_bot
 
 
 async def test_calories_by_buttons_to_the_result(bot_chat: BotChat):
@@ -159,42 +159,27 @@ async def test_starts_from_its_button_and_deep_link(bot_chat: BotChat):
 
 
 async def test_survives_a_restart(tmp_path: Path):
-    database = tmp_path / "bot.sqlite3"
-    standin = BotAPIStandIn()
-    first = await start_bot(standin, database)
-    chat = BotChat(first, standin)
-    await chat.send("/calories")
-    await chat.press("Gain 1 pound per week")
-    await chat.press("Male")
-    await stop_bot(first)
-
-    second = await start_bot(standin, database)
-    try:
-        chat = BotChat(second, standin)
+    database, standin = tmp_path / "bot.sqlite3", BotAPIStandIn()
+    async with running_bot(standin, database) as chat:
+        await chat.send("/calories")
+        await chat.press("Gain 1 pound per week")
+        await chat.press("Male")
+    async with running_bot(standin, database) as chat:
         await chat.send("30")
         assert "How tall are you" in chat.text()
-    finally:
-        await stop_bot(second)
 
 
 async def test_a_dialog_left_open_over_a_restart_still_times_out(tmp_path: Path, monkeypatch):
     # The ConversationHandler's timeout jobs live in memory; a restart loses them.
-    database = tmp_path / "bot.sqlite3"
-    standin = BotAPIStandIn()
-    first = await start_bot(standin, database)
-    await BotChat(first, standin).send("/calories")
-    await stop_bot(first)
-
+    database, standin = tmp_path / "bot.sqlite3", BotAPIStandIn()
+    async with running_bot(standin, database) as chat:
+        await chat.send("/calories")
     monkeypatch.setattr(dialog_steps, "DIALOG_TIMEOUT", 0.3)
-    second = await start_bot(standin, database)
-    try:
+    async with running_bot(standin, database) as chat:
         await asyncio.sleep(0.5)
-        chat = BotChat(second, standin)
         replies = await chat.send("what is glutamine")
         assert "Type /calories to start again" in replies[0].text
         assert "20 amino acids" in replies[1].text  # then answered as a question
-    finally:
-        await stop_bot(second)
 
 
 @pytest.mark.parametrize(

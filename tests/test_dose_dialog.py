@@ -9,7 +9,7 @@ import pytest
 
 from bot import dialogs as dialog_steps
 from bot.telegram.standin import BotAPIError, BotAPIStandIn
-from tests.conftest import BotChat, start_bot, stop_bot
+from tests.conftest import BotChat, running_bot
 
 
 async def to_adult_step(chat: BotChat, weight: str = "80 kg") -> None:
@@ -198,40 +198,27 @@ async def test_other_commands_mid_dialog_leave_it_waiting(bot_chat: BotChat):
 
 async def test_the_dialog_times_out_with_a_message(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(dialog_steps, "DIALOG_TIMEOUT", 0.3)
-    standin = BotAPIStandIn()
-    application = await start_bot(standin, tmp_path / "bot.sqlite3")
-    try:
-        chat = BotChat(application, standin)
+    async with running_bot(BotAPIStandIn(), tmp_path / "bot.sqlite3") as chat:
         await chat.send("/dose")
         for _ in range(50):
             await asyncio.sleep(0.1)
-            if "quiet for a while" in standin.sent[-1].text:
+            if "quiet for a while" in chat.standin.sent[-1].text:
                 break
-        assert "Type /dose to start again" in standin.sent[-1].text
+        assert "Type /dose to start again" in chat.standin.sent[-1].text
         [reply] = await chat.send("80 kg")
         assert "So you weigh" not in reply.text  # the dialog really ended
-    finally:
-        await stop_bot(application)
 
 
 async def test_the_dialog_survives_a_restart(tmp_path: Path):
-    database = tmp_path / "bot.sqlite3"
-    standin = BotAPIStandIn()
-    first = await start_bot(standin, database)
-    chat = BotChat(first, standin)
-    await chat.send("/dose")
-    await chat.send("80 kg")
-    await stop_bot(first)
-
-    second = await start_bot(standin, database)
-    try:
-        chat = BotChat(second, standin)
+    database, standin = tmp_path / "bot.sqlite3", BotAPIStandIn()
+    async with running_bot(standin, database) as chat:
+        await chat.send("/dose")
+        await chat.send("80 kg")
+    async with running_bot(standin, database) as chat:
         await chat.press("Yes, that's right")
         assert "for an adult" in chat.text()
         await chat.send("adult")
         assert "about 24 g" in chat.text()
-    finally:
-        await stop_bot(second)
 
 
 @pytest.mark.parametrize(
