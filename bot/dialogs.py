@@ -250,7 +250,7 @@ class Dialogs:
         The ConversationHandler's own timeout lives in memory only: after a restart, this is
         what still ends a dialog that was left open.
         """
-        return self.active(data) and self.clock() - data.get("at", 0.0) > DIALOG_TIMEOUT
+        return self.active(data) and self.clock() - data.get("at", 0.0) >= DIALOG_TIMEOUT
 
     def command(self, data: dict) -> str:
         """The command that starts the current dialog again."""

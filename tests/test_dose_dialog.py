@@ -295,3 +295,28 @@ async def test_in_a_group_the_dialog_asks_for_replies_and_reads_only_them(bot_ch
     assert await bot_chat.send("80 kg", chat_id=GROUP) == []  # not addressed to the bot
     await bot_chat.send("80 kg", chat_id=GROUP, reply_to=question)
     assert "So you weigh 80 kg" in bot_chat.text()
+
+
+async def test_a_dialog_left_open_over_a_restart_times_out_by_itself(tmp_path: Path, monkeypatch):
+    database, standin = tmp_path / "bot.sqlite3", BotAPIStandIn()
+    async with running_bot(standin, database) as chat:
+        await chat.send("/dose")
+    monkeypatch.setattr(dialog_steps, "DIALOG_TIMEOUT", 0.5)
+    async with running_bot(standin, database):  # nobody writes: the bot speaks first
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            if "quiet for a while" in standin.sent[-1].text:
+                break
+        assert "Type /dose to start again" in standin.sent[-1].text
+
+
+async def test_a_stale_dialog_ends_at_the_next_message(bot_chat: BotChat, kb, monkeypatch):
+    # If the timeout job never ran (the process was busy, or stopped at the wrong moment),
+    # the next message still finds the dialog stale: notice first, then a normal answer.
+    await bot_chat.send("/dose")
+    dialogs = bot_chat.application.services.dialogs
+    later = dialogs.clock() + dialog_steps.DIALOG_TIMEOUT + 1
+    monkeypatch.setattr(dialogs, "clock", lambda: later)
+    replies = await bot_chat.send("what is glutamine")
+    assert "Type /dose to start again" in replies[0].text
+    assert kb.answers["glutamine"].body in replies[1].text

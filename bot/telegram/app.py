@@ -20,7 +20,7 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.knowledge import COMMANDS, KnowledgeBase
 from bot.telegram.common import Services
-from bot.telegram.dialogs import conversation
+from bot.telegram.dialogs import conversation, resume_timeouts
 from bot.telegram.persistence import SQLitePersistence
 from bot.telegram.questions import Questions
 
@@ -48,7 +48,7 @@ class BotApplication(Application):
 
 
 async def _post_init(application: Application) -> None:
-    """Publish the command menu, description and short description."""
+    """Publish the command menu, description and short description; resume dialog timeouts."""
     kb = _services(application).kb
     bot = application.bot
     await bot.set_my_commands(
@@ -56,6 +56,7 @@ async def _post_init(application: Application) -> None:
     )
     await bot.set_my_description(kb.message("description"))
     await bot.set_my_short_description(kb.message("short_description"))
+    await resume_timeouts(application, _services(application))
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

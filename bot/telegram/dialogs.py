@@ -12,6 +12,7 @@ import warnings
 
 from telegram import Update
 from telegram.ext import (
+    Application,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -166,6 +167,37 @@ class DialogHandlers:
         self._forget(update, context)
         if update.effective_chat:
             await context.bot.send_message(update.effective_chat.id, reply.text)
+
+
+async def resume_timeouts(application: Application, services: Services) -> None:
+    """After a restart, schedule the timeouts of dialogs left open: the ConversationHandler's
+    own timeout jobs lived in the old process's memory."""
+    now = services.dialogs.clock()
+    for user_id, user_data in application.user_data.items():
+        for chat, data in user_data.get("dialogs", {}).items():
+            if not services.dialogs.active(data):
+                continue
+            due = data.get("at", now) + dialog_steps.DIALOG_TIMEOUT - now
+            application.job_queue.run_once(
+                _resumed_timeout,
+                when=max(due, 0.0),
+                chat_id=int(chat),
+                user_id=user_id,
+                data=services,
+                name=f"dialog-timeout-{chat}-{user_id}",
+            )
+
+
+async def _resumed_timeout(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A resumed timeout: if the dialog is still quiet, end it with the usual message."""
+    services: Services = context.job.data
+    dialogs = context.user_data.get("dialogs", {}) if context.user_data is not None else {}
+    data = dialogs.get(str(context.job.chat_id), {})
+    if not services.dialogs.expired(data):
+        return  # the user answered since the restart: the live timeout has taken over
+    reply = services.dialogs.timeout(data)
+    dialogs.pop(str(context.job.chat_id), None)
+    await context.bot.send_message(context.job.chat_id, reply.text)
 
 
 def conversation(services: Services, questions: Questions) -> ConversationHandler:
