@@ -285,8 +285,7 @@ class Dialogs:
     def _urgent(self, data: dict) -> Outcome:
         """Red-flag wording: the urgent answer, and the dialog ends."""
         data.clear()
-        intent = next(i for i in self.kb.intents if i.id == URGENT)
-        return Outcome((self.replies.answer(intent.answer),), None)
+        return Outcome((self.replies.answer(self.kb.intent(URGENT).answer),), None)
 
     def _go(self, data: dict, step: str, *before: Reply) -> Outcome:
         """Move to a step and ask its question."""

@@ -211,6 +211,7 @@ class KnowledgeBase:
     red_flags: tuple[RedFlag, ...]
 
     def intent(self, intent_id: str) -> Intent:
+        """The intent with this id (a few dozen: a scan is as quick as a dict)."""
         return next(i for i in self.intents if i.id == intent_id)
 
     def message(self, key: str, **values: object) -> str:
@@ -505,7 +506,6 @@ def _cross_check(
     intents: list[tuple[Intent, Path, Any]],
     sources: dict[str, Source],
     out_of_scope: tuple[str, ...],
-    messages: dict[str, str],
     language: Language | None = None,
 ) -> None:
     content = root / "content"
@@ -616,7 +616,7 @@ def check(root: Path = PROJECT_ROOT) -> tuple[KnowledgeBase | None, list[Problem
         red_flags.extend(flags)
     language = _load_language(col, intents_dir / "_language.yaml")
     out_of_scope = _load_out_of_scope(col, intents_dir / "_out_of_scope.yaml")
-    _cross_check(col, root, answers, intents, sources, out_of_scope, messages, language)
+    _cross_check(col, root, answers, intents, sources, out_of_scope, language)
     kb = KnowledgeBase(
         answers=MappingProxyType(answers),
         intents=tuple(intent for intent, _, _ in intents),

@@ -146,7 +146,6 @@ class Analyzer:
                 for phrase in group:
                     counts.update(words(phrase))
         counts.update(self.stopwords)
-        self._counts = counts
         self.vocabulary = frozenset(w for w in counts if not w[0].isdigit())
         self.stems = frozenset(self.stem(w) for w in self.vocabulary)
         # Candidates by first letter and length, most frequent first, so that a tie in edit
@@ -241,15 +240,6 @@ def _all_texts(kb: KnowledgeBase) -> Iterable[str]:
     yield from kb.out_of_scope
 
 
-@dataclass(frozen=True)
-class _Example:
-    intent: int  # index into Matcher.labels
-    weights: dict[str, float]
-    terms: frozenset[str]
-    norm: float
-    text: str  # stemmed terms joined, for the rapidfuzz rescoring
-
-
 class Matcher:
     """Scores messages against the knowledge base's intents and decides what to do."""
 
@@ -288,9 +278,13 @@ class Matcher:
         self.unknown_idf = UNKNOWN_WEIGHT * math.log(1 + classes)
         # A word in more than TELLING_SHARE of the intents tells little about which is meant.
         self.telling_idf = math.log(1 + 1 / TELLING_SHARE)
-        self.examples: list[_Example] = []
-        # Per intent, word -> [(example, weight of the word in it)]: only examples that share
-        # a word with the question are ever looked at.
+        # Every example as plain parallel lists (the scoring loop's hot path reads them):
+        # its set of words, 1 / the length of its weighted word vector, and its words joined.
+        self._example_terms: list[frozenset[str]] = []
+        self._inverse_norms: list[float] = []
+        self._example_texts: list[str] = []
+        # Per intent, word -> the examples using it: only examples that share a word with the
+        # question are ever looked at.
         self.postings: list[dict[str, list[int]]] = [{} for _ in self.labels]
         centroids: list[Counter[str]] = [Counter() for _ in self.labels]
         for label, terms in example_terms:
@@ -299,8 +293,10 @@ class Matcher:
                 continue
             weights = {t: self.idf[t] for t in unique}
             norm = math.sqrt(sum(w * w for w in weights.values()))
-            number = len(self.examples)
-            self.examples.append(_Example(label, weights, frozenset(unique), norm, " ".join(terms)))
+            number = len(self._example_terms)
+            self._example_terms.append(frozenset(unique))
+            self._inverse_norms.append(1 / norm)
+            self._example_texts.append(" ".join(terms))
             for t, w in weights.items():
                 centroids[label][t] += w / norm
                 self.postings[label].setdefault(t, []).append(number)
@@ -312,8 +308,6 @@ class Matcher:
             for t in (vocabularies[oos] if oos is not None else ())
             if all(t not in vocabularies[n] for n in in_scope)
         )
-        self._example_terms = [example.terms for example in self.examples]
-        self._inverse_norms = [1 / example.norm for example in self.examples]
         # The index: word -> [(intent, weight of the word in that intent's normalised centroid)].
         self.index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for label, centroid in enumerate(centroids):
@@ -366,7 +360,7 @@ class Matcher:
                     best, best_number = alike_part, number
             best /= norm
             if best_number >= 0:
-                best_text = self.examples[best_number].text
+                best_text = self._example_texts[best_number]
                 alike = RESCORE_SCORER(query_text, best_text, processor=RESCORE_PROCESSOR) / 100
                 best = (1 - RESCORE_WEIGHT) * best + RESCORE_WEIGHT * min(alike, best * 1.5)
             score = EXAMPLE_WEIGHT * best + (1 - EXAMPLE_WEIGHT) * centroid / norm
