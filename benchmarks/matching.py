@@ -15,9 +15,10 @@ import sys
 import time
 from pathlib import Path
 
-from bot.evaluate import read_questions
-from bot.knowledge import Intent, KnowledgeBase, load
-from bot.matching import Matcher
+from bot.knowledge import Intent, KnowledgeBase
+from bot.matching import build_matcher
+from bot.matching.evaluate import read_questions
+from bot.services import load_knowledge, matcher_kind
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "data" / "dev.yaml"
@@ -51,7 +52,7 @@ def grown(kb: KnowledgeBase, factor: int, seed: int = 1) -> KnowledgeBase:
 
 def measure(kb: KnowledgeBase, questions: list[str]) -> dict[str, float]:
     started = time.perf_counter()
-    matcher = Matcher(kb)
+    matcher = build_matcher(kb, matcher_kind())
     startup = time.perf_counter() - started
     for question in questions:  # one untimed round first: spelling and stem caches fill up
         matcher.match(question)
@@ -74,7 +75,7 @@ def measure(kb: KnowledgeBase, questions: list[str]) -> dict[str, float]:
 
 
 def main() -> int:
-    kb = load()
+    kb = load_knowledge()
     questions = [q.text for q in read_questions(QUESTIONS)]
     print(
         f"{len(questions)} questions x {ROUNDS} rounds, one core (Python {sys.version.split()[0]})"

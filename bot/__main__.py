@@ -7,9 +7,10 @@ import sys
 
 
 def _check(args: argparse.Namespace) -> int:
-    from bot.knowledge import check, summary
+    from bot.knowledge import summary
+    from bot.services import check_knowledge
 
-    kb, problems = check()
+    kb, problems = check_knowledge()
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems or kb is None:
@@ -26,7 +27,7 @@ def _match(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from bot.evaluate import main as evaluate
+    from bot.cli import evaluate
 
     return evaluate(args.file, cv=args.cv, show=args.show)
 

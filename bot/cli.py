@@ -4,19 +4,43 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import IO
 
-from bot.knowledge import load
-from bot.matching import Matcher
+from bot.services import build_services
 
 
 def match_lines(lines: IO[str], out: IO[str]) -> int:
     """The `match` contract: one question per input line, one JSON object per output line."""
-    matcher = Matcher(load())
+    matcher = build_services().matcher
     for line in lines:
         decision = matcher.match(line.rstrip("\r\n"))
         out.write(json.dumps(decision.as_json(), ensure_ascii=False) + "\n")
         out.flush()
+    return 0
+
+
+def evaluate(file: str, cv: int | None = None, show: int = 0) -> int:
+    """`eval`: the matcher's accuracy on a labelled question set, or cross-validated."""
+    from bot.matching.evaluate import cross_validate, evaluate, read_questions
+    from bot.services import load_knowledge, matcher_kind
+
+    kb = load_knowledge()
+    if cv:
+        if cv < 2:
+            print("--cv needs at least 2 folds", file=sys.stderr)
+            return 2
+        print(f"{cv}-fold cross-validation over the intent examples")
+        print("\n".join(cross_validate(kb, cv, matcher_kind()).lines(show)))
+        return 0
+    path = Path(file)
+    if not path.is_file():
+        print(f"no such file: {file}", file=sys.stderr)
+        return 2
+    services = build_services(kb)
+    report = evaluate(services.matcher, read_questions(path))
+    print(f"{path}")
+    print("\n".join(report.lines(show)))
     return 0
 
 
@@ -33,11 +57,11 @@ def _settings_or_exit():
     return settings
 
 
-def _knowledge_or_exit():
+def _services_or_exit():
     from bot.knowledge import KnowledgeError
 
     try:
-        return load()
+        return build_services()
     except KnowledgeError as error:
         print(
             f"The knowledge base has problems (run python -m bot check):\n{error}", file=sys.stderr
@@ -52,8 +76,8 @@ def run() -> int:
     settings = _settings_or_exit()
     if settings is None:
         return 2
-    kb = _knowledge_or_exit()
-    if kb is None:
+    services = _services_or_exit()
+    if services is None:
         return 1
     if not settings.token:
         print(f"TELEGRAM_BOT_TOKEN is not set. {BOTFATHER_HELP}", file=sys.stderr)
@@ -64,17 +88,17 @@ def run() -> int:
             )
             return 2
         print("Meanwhile, here is the same bot in your terminal.\n", file=sys.stderr)
-        return chat(kb)
+        return chat(services)
     from bot.telegram.app import run as serve
 
-    serve(settings, kb)
+    serve(settings, services)
     return 0
 
 
-def chat(kb=None) -> int:
+def chat(services=None) -> int:
     """The bot in the terminal, no token needed; only warnings are logged over the chat."""
-    kb = kb or _knowledge_or_exit()
-    if kb is None:
+    services = services or _services_or_exit()
+    if services is None:
         return 1
     import logging
 
@@ -82,4 +106,4 @@ def chat(kb=None) -> int:
     logging.getLogger().setLevel(logging.WARNING)
     from bot.telegram.console import chat as console_chat
 
-    return console_chat(kb)
+    return console_chat(services)

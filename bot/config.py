@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.knowledge import PROJECT_ROOT
+# Every path the bot reads or writes is found from here: the checkout the package lives in.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INTENTS_DIR = PROJECT_ROOT / "intents"
+CONTENT_DIR = PROJECT_ROOT / "content"
 
 DEFAULT_PORT = 8443
 DEFAULT_DATABASE = PROJECT_ROOT / "data" / "bot.sqlite3"

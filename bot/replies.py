@@ -7,16 +7,17 @@ into numbered choices. Callback data are short, self-describing strings (well un
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot import html
 from bot.knowledge import FALLBACK, Answer, KnowledgeBase
-from bot.matching import ANSWER, CLARIFY, MAX_LENGTH, Decision
+from bot.matching import ANSWER, CLARIFY, Decision
 
 # Callback data.
 ANSWER_DATA = "a:"  # + answer id: show that answer
 TOPICS_DATA = "topics"  # the topic menu
-START_DATA = "go:"  # + dialog name: start that dialog
+START_DATA = "go:"  # + a dialog's name: start that dialog
 
 
 @dataclass(frozen=True)
@@ -45,26 +46,47 @@ def answer_id_to_payload(answer_id: str) -> str:
     return answer_id.replace(".", "-")
 
 
-class Replies:
-    """Builds every reply that comes from the knowledge base."""
+def answer_text(kb: KnowledgeBase, answer: Answer) -> str:
+    """An answer as the bot sends it: title, body and source line, in Telegram HTML."""
+    parts = [answer.body]
+    if answer.kind != "conversation":  # "Hello" needs no heading
+        parts.insert(0, f"<b>{html.escape(answer.title)}</b>")
+    source = source_line(kb, answer)
+    if source:
+        parts.append(source)
+    return "\n\n".join(parts)
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+
+def source_line(kb: KnowledgeBase, answer: Answer) -> str:
+    """The one short line naming an answer's sources ('' for conversational answers)."""
+    if not answer.sources:
+        return ""
+    names = "; ".join(html.escape(kb.sources[s].short) for s in answer.sources)
+    return kb.message("source_line", sources=names)
+
+
+class Replies:
+    """Builds every reply that comes from the knowledge base.
+
+    `dialog_intros` maps the answer that introduces a dialog to that dialog's name: a button
+    for that answer starts the dialog instead (bot.dialogs.Registry.by_intro).
+    """
+
+    def __init__(self, kb: KnowledgeBase, dialog_intros: Mapping[str, str] | None = None) -> None:
         self.kb = kb
-        # An answer reached by an intent with an action opens that dialog instead.
-        self.actions = {i.answer: i.action for i in kb.intents if i.action}
-        self.intent_actions = {i.id: i.action for i in kb.intents}
+        self.dialog_intros = dict(dialog_intros or {})
 
     def button(self, answer_id: str) -> Button:
-        """The button that opens an answer, or starts the dialog it leads to."""
-        action = self.actions.get(answer_id)
-        if action:
-            return Button(self.kb.message(f"button_{action}"), START_DATA + action)
+        """The button that opens an answer, or starts the dialog it introduces."""
+        dialog = self.dialog_intros.get(answer_id)
+        if dialog:
+            return Button(self.kb.message(f"button_{dialog}"), START_DATA + dialog)
         return Button(self.kb.answers[answer_id].title, ANSWER_DATA + answer_id)
 
     def answer(self, answer_id: str) -> Reply:
         """An answer: its title, its body, its source line, and buttons for related answers."""
         answer = self.kb.answers[answer_id]
-        return Reply(self.kb.answer_text(answer), self.related_buttons(answer))
+        return Reply(answer_text(self.kb, answer), self.related_buttons(answer))
 
     def related_buttons(self, answer: Answer) -> tuple[tuple[Button, ...], ...]:
         buttons = [self.button(related) for related in answer.related]
@@ -95,7 +117,7 @@ class Replies:
         if reason in ("too_short", "empty"):
             return Reply(self.kb.message("too_short"))
         if reason == "too_long":
-            return Reply(self.kb.message("too_long", limit=MAX_LENGTH))
+            return Reply(self.kb.message("too_long"))
         answer = self.kb.answers[FALLBACK]
         return self.topics(answer.body)
 
@@ -107,12 +129,9 @@ class Replies:
         ]
         return Reply(self.kb.message("clarify"), tuple((b,) for b in buttons))
 
-    def for_decision(self, decision: Decision) -> Reply | None:
-        """The reply to a matched message; None when its intent starts a dialog instead
-        (the dialog speaks first; see Dialogs.wanted)."""
+    def for_decision(self, decision: Decision) -> Reply:
+        """The reply to a matched message (one that starts no dialog: see Registry.wanted)."""
         if decision.decision == ANSWER and decision.intent:
-            if self.intent_actions.get(decision.intent):
-                return None
             return self.answer(self.kb.intent(decision.intent).answer)
         if decision.decision == CLARIFY:
             return self.clarify(decision)

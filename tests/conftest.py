@@ -1,8 +1,9 @@
 """Shared fixtures: the real knowledge base, and a transcript harness around the real bot.
 
 `bot_chat` builds the real Application (every handler, the persistence, the error handler)
-on the in-process Bot API stand-in, and drives it with real Update objects. Each call returns
-the messages the bot sent in reply, so a test reads like a transcript.
+on the Bot API stand-in, and drives it with real Update objects. Each call returns the messages
+the bot sent in reply, so a test reads like a transcript. The services (knowledge base,
+matcher, dialogs) are built once per test session, as the bot builds them once at start-up.
 """
 
 from __future__ import annotations
@@ -18,24 +19,30 @@ from telegram.ext import Application
 
 from bot import html
 from bot.config import Settings
-from bot.knowledge import KnowledgeBase, load
+from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
+from bot.services import Services, build_services
 from bot.telegram.app import build_application
 from bot.telegram.persistence import SQLitePersistence
-from bot.telegram.standin import STAND_IN_TOKEN, BotAPIStandIn, Sent, StandInRequest
+from tests.support.standin import STAND_IN_TOKEN, BotAPIStandIn, Sent, StandInRequest
 
 PRIVATE = 42
 GROUP = -1001
 
 
 @pytest.fixture(scope="session")
-def kb() -> KnowledgeBase:
-    return load()
+def services() -> Services:
+    return shared_services()
 
 
 @pytest.fixture(scope="session")
-def matcher(kb: KnowledgeBase) -> Matcher:
-    return Matcher(kb)
+def kb(services: Services) -> KnowledgeBase:
+    return services.kb
+
+
+@pytest.fixture(scope="session")
+def matcher(services: Services) -> Matcher:
+    return services.matcher
 
 
 @dataclass
@@ -84,19 +91,36 @@ class BotChat:
 
 
 @asynccontextmanager
-async def running_bot(standin: BotAPIStandIn, database: Path) -> AsyncIterator[BotChat]:
+async def running_bot(
+    standin: BotAPIStandIn, database: Path, services: Services | None = None
+) -> AsyncIterator[BotChat]:
     """The real bot on a database file, for as long as the block runs (a restart is two)."""
-    application = await start_bot(standin, database)
+    application = await start_bot(standin, database, services)
     try:
         yield BotChat(application, standin)
     finally:
         await stop_bot(application)
 
 
-async def start_bot(standin: BotAPIStandIn, database: Path) -> Application:
+_SHARED: list[Services] = []
+
+
+def shared_services() -> Services:
+    """The services every test bot uses unless given others (built once: they are read-only)."""
+    if not _SHARED:
+        _SHARED.append(build_services())
+    return _SHARED[0]
+
+
+async def start_bot(
+    standin: BotAPIStandIn, database: Path, services: Services | None = None
+) -> Application:
     settings = Settings(token=STAND_IN_TOKEN, database_path=database)
     application = build_application(
-        settings, load(), request=StandInRequest(standin), persistence=SQLitePersistence(database)
+        settings,
+        services or shared_services(),
+        request=StandInRequest(standin),
+        persistence=SQLitePersistence(database),
     )
     await application.initialize()
     if application.post_init:

@@ -18,9 +18,9 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Settings
-from bot.knowledge import COMMANDS, KnowledgeBase
-from bot.telegram.common import Services
-from bot.telegram.dialogs import conversation, resume_timeouts
+from bot.services import Services
+from bot.telegram.common import decider
+from bot.telegram.dialogs import DialogHandlers, conversation, resume_timeouts
 from bot.telegram.persistence import SQLitePersistence
 from bot.telegram.questions import Questions
 
@@ -39,6 +39,7 @@ class BotApplication(Application):
     """
 
     services: Services
+    dialog_handlers: DialogHandlers
 
     async def process_update(self, update: object) -> None:
         """Handle the update, then persist what it changed before taking the next one."""
@@ -49,14 +50,14 @@ class BotApplication(Application):
 
 async def _post_init(application: Application) -> None:
     """Publish the command menu, description and short description; resume dialog timeouts."""
-    kb = _services(application).kb
-    bot = application.bot
+    services = _services(application)
+    kb, bot = services.kb, application.bot
     await bot.set_my_commands(
-        [BotCommand(name, kb.message(f"command_{name}")) for name in COMMANDS]
+        [BotCommand(name, kb.message(f"command_{name}")) for name in services.commands]
     )
     await bot.set_my_description(kb.message("description"))
     await bot.set_my_short_description(kb.message("short_description"))
-    await resume_timeouts(application, _services(application))
+    resume_timeouts(application, application.dialog_handlers)  # type: ignore[attr-defined]
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -82,13 +83,12 @@ def _services(application: Application) -> Services:
 
 def build_application(
     settings: Settings,
-    kb: KnowledgeBase,
+    services: Services,
     *,
     request: BaseRequest | None = None,
     persistence: BasePersistence | None = None,
 ) -> Application:
     """The bot's Application. `request` replaces the network (tests and the terminal chat)."""
-    services = Services(kb)
     builder = (
         ApplicationBuilder()
         .application_class(BotApplication)
@@ -108,21 +108,23 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
+    decide = decider(services)
+    questions = Questions(services, decide)
+    dialogs = DialogHandlers(services, questions, decide)
     application.services = services  # type: ignore[attr-defined]
-
-    questions = Questions(services)
+    application.dialog_handlers = dialogs  # type: ignore[attr-defined]
     # Order matters: the dialogs come first, so that while one runs it takes the user's
     # answers; whatever it does not claim falls through to the questions and commands.
-    application.add_handler(conversation(services, questions))
+    application.add_handler(conversation(dialogs, services, decide))
     for handler in questions.handlers():
         application.add_handler(handler)
     application.add_error_handler(_on_error)
     return application
 
 
-def run(settings: Settings, kb: KnowledgeBase) -> None:
+def run(settings: Settings, services: Services) -> None:
     """Serve Telegram until interrupted: a webhook server if WEBHOOK_URL is set, else polling."""
-    application = build_application(settings, kb)
+    application = build_application(settings, services)
     if settings.webhook_url:
         _LOGGER.info("serving a webhook on port %s at /%s", settings.port, settings.webhook_path)
         application.run_webhook(

@@ -1,11 +1,11 @@
-"""What every handler shares: the services, the filters, and sending replies."""
+"""What every handler shares: the filters, reading a question, and sending replies."""
 
 from __future__ import annotations
 
 import functools
 import logging
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 from telegram import (
     CallbackQuery,
@@ -20,29 +20,11 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import filters
 
-from bot.dialogs import Dialogs
-from bot.knowledge import KnowledgeBase
-from bot.matching import Decision, Matcher
-from bot.replies import Replies, Reply
+from bot.matching import Decision
+from bot.replies import Reply
+from bot.services import Services
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    """The long-lived, read-only objects every handler uses; built once at start-up."""
-
-    kb: KnowledgeBase
-    matcher: Matcher = field(init=False)
-    replies: Replies = field(init=False)
-    dialogs: Dialogs = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.matcher = Matcher(self.kb)
-        self.replies = Replies(self.kb)
-        self.dialogs = Dialogs(self.kb, self.matcher, self.replies)
-        # Filters and handlers may ask about the same text; decide it once.
-        self.decide = functools.lru_cache(maxsize=1024)(self.matcher.match)
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -129,18 +111,25 @@ def question_text(message: Message) -> str:
     return text.strip()
 
 
-class WantsDialog(filters.MessageFilter):
-    """A question that asks for one of the dialogs ("calculate my glutamine dose")."""
+Decide = Callable[[str], Decision]
 
-    def __init__(self, services: Services, name: str) -> None:
-        super().__init__(name=f"WantsDialog({name})")
-        self.services = services
-        self.dialog = name
+
+def decider(services: Services) -> Decide:
+    """The matcher's decision on a text, remembered: filters and handlers ask about the same."""
+    return functools.lru_cache(maxsize=1024)(services.matcher.match)
+
+
+class WantsDialog(filters.MessageFilter):
+    """A question that asks for a dialog ("calculate my glutamine dose"); see Registry.wanted."""
+
+    def __init__(self, services: Services, decide: Decide) -> None:
+        super().__init__(name="WantsDialog")
+        self.registry = services.registry
+        self.decide = decide
 
     def filter(self, message: Message) -> bool:
         text = question_text(message)
-        decision: Decision = self.services.decide(text)
-        return self.services.dialogs.wanted(decision, text) == self.dialog
+        return self.registry.wanted(self.decide(text), text) is not None
 
 
 def chat_key(update: Update) -> str:

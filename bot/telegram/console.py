@@ -1,9 +1,9 @@
 """The terminal chat: the very same Application, handlers and texts, with no Telegram.
 
-The bot runs against the in-process Bot API stand-in. Its HTML becomes terminal styling (or
-plain text when output is not a terminal), buttons become numbered choices (type the number
-to press one), and commands work as on Telegram. When standard input is not a terminal, the
-chat runs as a script: each input line is echoed after "> ", followed by the bot's replies.
+The bot runs against the Bot API in this process (bot.telegram.local_api). Its HTML becomes
+terminal styling (or plain text when output is not a terminal), buttons become numbered choices
+(type the number to press one), and commands work as on Telegram. When standard input is not
+a terminal, the chat runs as a script: each input line is echoed after "> ", then the replies.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from telegram.ext import Application
 
 from bot import html
 from bot.config import Settings
-from bot.knowledge import KnowledgeBase
+from bot.services import Services
 from bot.telegram.app import build_application
+from bot.telegram.local_api import LOCAL_TOKEN, LocalBotAPI, LocalRequest, Sent
 from bot.telegram.persistence import SQLitePersistence
-from bot.telegram.standin import STAND_IN_TOKEN, BotAPIStandIn, Sent, StandInRequest
 
 QUIT = {"/quit", "/exit"}
 PROMPT = "you> "
@@ -34,10 +34,10 @@ class Console:
     """One terminal conversation with the bot."""
 
     def __init__(
-        self, application: Application, standin: BotAPIStandIn, out: IO[str], styled: bool
+        self, application: Application, api: LocalBotAPI, out: IO[str], styled: bool
     ) -> None:
         self.application = application
-        self.standin = standin
+        self.api = api
         self.out = out
         self.styled = styled
         self.shown = 0  # how many sent messages are already printed
@@ -57,7 +57,7 @@ class Console:
 
     def flush(self) -> None:
         """Print every message the bot sent since the last call."""
-        new = self.standin.sent[self.shown :]
+        new = self.api.sent[self.shown :]
         if not new:
             return
         self.shown += len(new)
@@ -70,8 +70,8 @@ class Console:
         """A typed number presses that button; anything else is a message."""
         if line.isdigit() and 1 <= int(line) <= len(self.choices):
             sent, data = self.choices[int(line) - 1]
-            return self.standin.button_update(sent, data)
-        return self.standin.message_update(line)
+            return self.api.button_update(sent, data)
+        return self.api.message_update(line)
 
     async def say(self, line: str) -> None:
         update = Update.de_json(self.update_for(line), self.application.bot)
@@ -79,16 +79,16 @@ class Console:
         self.flush()
 
 
-async def _run(kb: KnowledgeBase, lines: IO[str], out: IO[str], interactive: bool) -> int:
-    standin = BotAPIStandIn()
-    settings = Settings(token=STAND_IN_TOKEN, database_path=Path(":memory:"))
+async def _run(services: Services, lines: IO[str], out: IO[str], interactive: bool) -> int:
+    api = LocalBotAPI()
+    settings = Settings(token=LOCAL_TOKEN, database_path=Path(":memory:"))
     application = build_application(
         settings,
-        kb,
-        request=StandInRequest(standin),
+        services,
+        request=LocalRequest(api),
         persistence=SQLitePersistence(Path(":memory:")),
     )
-    console = Console(application, standin, out, styled=interactive and out.isatty())
+    console = Console(application, api, out, styled=interactive and out.isatty())
     async with application:
         if application.post_init:
             await application.post_init(application)
@@ -158,7 +158,7 @@ async def _tick(console: Console) -> None:
         console.flush()
 
 
-def chat(kb: KnowledgeBase, lines: IO[str] | None = None, out: IO[str] | None = None) -> int:
+def chat(services: Services, lines: IO[str] | None = None, out: IO[str] | None = None) -> int:
     """Chat in the terminal; a script when input is not a terminal. Returns the exit status."""
     lines = lines or sys.stdin
     out = out or sys.stdout
@@ -167,7 +167,7 @@ def chat(kb: KnowledgeBase, lines: IO[str] | None = None, out: IO[str] | None = 
         with contextlib.suppress(ImportError):  # not on every platform; input() still works
             import readline  # noqa: F401 - line editing and history for input()
     try:
-        return asyncio.run(_run(kb, lines, out, interactive))
+        return asyncio.run(_run(services, lines, out, interactive))
     except KeyboardInterrupt:
         print("\nBye!", file=out)
         return 0

@@ -1,14 +1,22 @@
-"""The dose and calorie dialogs as one persistent, named ConversationHandler.
+"""The guided dialogs as one persistent, named ConversationHandler, built from the registry.
 
-Both dialogs live in one handler so that starting one while the other runs simply moves to
-the new dialog's first step. The steps themselves are pure (bot.dialogs); each callback here
-takes the update's text or button, asks bot.dialogs for the outcome, sends its replies and
-returns the next state (a step name) or END. See bot/dose.mmd and bot/calories.mmd.
+One handler holds every dialog, so starting one while another runs simply moves to the new
+dialog's first step. Its state table is the dispatch: each step of each registered dialog is a
+state whose handlers take that step's typed answer and its own buttons. The steps themselves
+are pure (bot.dialogs); each callback here reads the update, asks the engine for the outcome,
+sends its replies and returns the next state (a step name) or END.
+
+Timeouts are one mechanism: every step (re)schedules a job that ends the dialog after
+DIALOG_TIMEOUT seconds of quiet, and start-up schedules those of dialogs left open before a
+restart. A step counts only once its replies were sent: if sending fails, the dialog data is
+put back as it was and the error propagates, so the conversation stays at the same step.
 """
 
 from __future__ import annotations
 
+import copy
 import warnings
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.ext import (
@@ -18,18 +26,17 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import dialogs as dialog_steps
-from bot.dialogs import CALORIES, DIALOG_DATA, DIALOGS, DOSE, STEPS, Outcome
+from bot.dialogs import DIALOG_DATA, Outcome, Step
 from bot.replies import START_DATA, answer_id_to_payload
+from bot.services import Services
 from bot.telegram.common import (
     NEW,
     QUESTION,
-    Services,
+    Decide,
     WantsDialog,
     acknowledge,
     chat_key,
@@ -39,192 +46,230 @@ from bot.telegram.common import (
 from bot.telegram.questions import Questions
 
 CONVERSATION_NAME = "dialogs"
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[object]]
+
+
+def _dialogs(context: ContextTypes.DEFAULT_TYPE) -> dict:
+    return context.user_data.setdefault("dialogs", {})
+
+
+def _job_name(chat: int | str, user: int | str) -> str:
+    return f"dialog-timeout-{chat}-{user}"
 
 
 class DialogHandlers:
-    """Thin callbacks: update in, bot.dialogs step, replies out, next state back."""
+    """Thin callbacks: update in, engine step, replies out, next state back."""
 
-    def __init__(self, services: Services, questions: Questions) -> None:
-        self.dialogs = services.dialogs
-        self.decide = services.decide
+    def __init__(self, services: Services, questions: Questions, decide: Decide) -> None:
+        self.engine = services.dialogs
+        self.registry = services.registry
+        self.decide = decide
         self.questions = questions
         # Deep links that open a dialog: t.me/<bot>?start=dose-calculate
-        self.link_payloads = {
-            answer_id_to_payload(answer): name for name, answer in self.dialogs.intro.items()
-        }
+        self.link_payloads = {answer_id_to_payload(d.intro): d.name for d in self.registry.dialogs}
 
-    @staticmethod
-    def _data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict:
-        dialogs = context.user_data.setdefault("dialogs", {})
-        return dialogs.setdefault(chat_key(update), {})
+    def _data(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict:
+        return _dialogs(context).setdefault(chat_key(update), {})
 
-    @staticmethod
-    def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Drop this chat's dialog data once a dialog has ended."""
-        context.user_data.get("dialogs", {}).pop(chat_key(update), None)
+    def _forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Drop this chat's dialog data and its timeout once a dialog has ended."""
+        _dialogs(context).pop(chat_key(update), None)
+        if context.job_queue and update.effective_user:
+            name = _job_name(chat_key(update), update.effective_user.id)
+            for job in context.job_queue.get_jobs_by_name(name):
+                job.schedule_removal()
 
-    async def _reply(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome
+    def _schedule_timeout(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not (context.job_queue and update.effective_user and update.effective_chat):
+            return
+        user, chat = update.effective_user.id, update.effective_chat.id
+        schedule_timeout(
+            context.application, self, chat, user, self.engine.due(self._data(update, context))
+        )
+
+    async def _run(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        step: Callable[[dict], Outcome],
     ) -> object:
+        """Take a step on this chat's data; send its replies; keep the step only once sent."""
+        data = self._data(update, context)
+        before = copy.deepcopy(data)
+        outcome = step(data)
+        try:
+            if update.effective_message:
+                waiting = outcome.step is not None
+                await send(update.effective_message, *outcome.replies, awaits_answer=waiting)
+        except Exception:
+            data.clear()
+            data.update(before)  # the user never saw this step: they meet the same question
+            raise
         if outcome.step is None:
             self._forget(update, context)
-        if update.effective_message:
-            waiting = outcome.step is not None
-            await send(update.effective_message, *outcome.replies, awaits_answer=waiting)
-        return outcome.step if outcome.step is not None else ConversationHandler.END
+            return ConversationHandler.END
+        self._schedule_timeout(update, context)
+        return outcome.step
 
-    async def _start(
+    async def start(
         self, name: str, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str = ""
     ) -> object:
-        outcome = self.dialogs.start(name, self._data(update, context), text)
-        return await self._reply(update, context, outcome)
+        return await self._run(update, context, lambda data: self.engine.start(name, data, text))
 
-    async def _no_longer_waiting(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE
-    ) -> object | None:
-        """END, after handling the update outside the dialog, if the dialog is not really on.
+    def command(self, name: str) -> Callback:
+        """/<command>: start that dialog (text after the command counts as its first answer)."""
 
-        After a restart the handler may still hold a state whose dialog timed out (timeouts
-        live in memory) or whose data is gone (a send failed mid-step): say so if it timed
-        out, then treat the message as if no dialog were running.
-        """
-        data = self._data(update, context)
-        if self.dialogs.active(data) and not self.dialogs.expired(data):
-            return None
-        if self.dialogs.expired(data) and update.effective_chat:
-            reply = self.dialogs.timeout(data)
-            await context.bot.send_message(update.effective_chat.id, reply.text)
-        self._forget(update, context)
-        if update.callback_query:
-            await self.questions.button(update, context)
-        else:
-            await self.questions.question(update, context)
-        return ConversationHandler.END
+        async def start_dialog(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+            return await self.start(name, update, context, " ".join(context.args or []))
 
-    async def dose(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
-        """/dose: start the dose estimate (text after the command counts as its first answer)."""
-        return await self._start(DOSE, update, context, " ".join(context.args or []))
-
-    async def calories(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
-        """/calories: start the calorie target."""
-        return await self._start(CALORIES, update, context, " ".join(context.args or []))
+        start_dialog.__doc__ = f"/{name}: start the {name} dialog."
+        return start_dialog
 
     async def from_question(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
         """A typed question that asks for a dialog: start it with what the question says."""
         text = question_text(update.effective_message)
-        name = self.dialogs.wanted(self.decide(text), text) or DOSE
-        return await self._start(name, update, context, text)
+        name = self.registry.wanted(self.decide(text), text)
+        if name is None:  # the filter said yes a moment ago: only a changed matcher says no
+            await self.questions.question(update, context)
+            return ConversationHandler.END
+        return await self.start(name, update, context, text)
 
     async def from_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
-        """An "Estimate my dose" / "Calorie target" / "Start again" button."""
+        """A dialog's start button ("Estimate my dose", "Start again")."""
         query = update.callback_query
         await acknowledge(query)
         name = (query.data or "").removeprefix(START_DATA)
-        if name not in DIALOGS:  # forged or empty data
+        if name not in self.registry.by_name:  # forged data the pattern let through
             return ConversationHandler.END
-        return await self._start(name, update, context)
+        return await self.start(name, update, context)
 
     async def from_link(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
         """/start with a payload: a dialog's deep link starts it; any other ends the dialog."""
         name = self.link_payloads.get((context.args or [""])[0])
         if name:
-            return await self._start(name, update, context)
+            return await self.start(name, update, context)
         self._forget(update, context)
         await self.questions.start(update, context)
         return ConversationHandler.END
 
-    async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
-        """A typed answer to the current step."""
-        ended = await self._no_longer_waiting(update, context)
-        if ended is not None:
-            return ended
+    def step_handlers(self, step: Step) -> list:
+        """The handlers of one state: the step's typed answer, and its own buttons."""
+
+        async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+            if not self._waiting(update, context, step):
+                return await self._not_waiting(update, context)
+            text = question_text(update.effective_message)
+            return await self._run(
+                update, context, lambda data: self.engine.handle(data, step.name, text=text)
+            )
+
+        async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+            if not self._waiting(update, context, step):
+                return await self._not_waiting(update, context)
+            query = update.callback_query
+            await acknowledge(query)
+            button = (query.data or "").removeprefix(DIALOG_DATA)
+            return await self._run(
+                update, context, lambda data: self.engine.handle(data, step.name, button=button)
+            )
+
+        handlers: list = [MessageHandler(QUESTION, typed)]
+        if step.buttons:
+            pattern = f"^{DIALOG_DATA}{step.buttons}$"
+            handlers.append(CallbackQueryHandler(pressed, pattern=pattern))
+        # Another step's button, or forged data: the step re-asks, as for a wrong answer.
+        handlers.append(CallbackQueryHandler(pressed, pattern=f"^{DIALOG_DATA}"))
+        return handlers
+
+    def _waiting(self, update: Update, context: ContextTypes.DEFAULT_TYPE, step: Step) -> bool:
+        data = self._data(update, context)
+        return data.get("step") == step.name and not self.engine.expired(data)
+
+    async def _not_waiting(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+        """The conversation still stands at a step whose dialog is over (it timed out, maybe
+        while the bot was down): say so if it timed out, then take the update afresh."""
+        data = self._data(update, context)
+        if self.engine.expired(data) and update.effective_chat:
+            reply = self.engine.timeout(data)
+            await context.bot.send_message(update.effective_chat.id, reply.text)
+        self._forget(update, context)
+        if update.callback_query:
+            await self.questions.button(update, context)
+            return ConversationHandler.END
         text = question_text(update.effective_message)
-        outcome = self.dialogs.handle(self._data(update, context), text=text)
-        return await self._reply(update, context, outcome)
+        name = self.registry.wanted(self.decide(text), text)
+        if name:
+            return await self.start(name, update, context, text)
+        await self.questions.question(update, context)
+        return ConversationHandler.END
 
-    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
-        """A button of the current step."""
-        ended = await self._no_longer_waiting(update, context)
-        if ended is not None:
-            return ended
-        query = update.callback_query
-        await acknowledge(query)
-        data = (query.data or "").removeprefix(DIALOG_DATA)
-        outcome = self.dialogs.handle(self._data(update, context), button=data)
-        return await self._reply(update, context, outcome)
-
-    async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
         """/cancel: stop the dialog at any step."""
-        reply = self.dialogs.cancel(self._data(update, context))
+        reply = self.engine.cancel(self._data(update, context))
         self._forget(update, context)
         if update.effective_message:
             await send(update.effective_message, reply)
         return ConversationHandler.END
 
-    async def timeout(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """After a quiet spell: say the dialog has stopped and how to start again."""
-        reply = self.dialogs.timeout(self._data(update, context))
-        self._forget(update, context)
-        if update.effective_chat:
-            await context.bot.send_message(update.effective_chat.id, reply.text)
+
+def schedule_timeout(
+    application: Application, handlers: DialogHandlers, chat: int, user: int, due: float
+) -> None:
+    """(Re)schedule the job that ends this chat's dialog after its quiet spell."""
+    for job in application.job_queue.get_jobs_by_name(_job_name(chat, user)):
+        job.schedule_removal()
+    application.job_queue.run_once(
+        _timed_out, when=due, chat_id=chat, user_id=user, data=handlers, name=_job_name(chat, user)
+    )
 
 
-async def resume_timeouts(application: Application, services: Services) -> None:
-    """After a restart, schedule the timeouts of dialogs left open: the ConversationHandler's
-    own timeout jobs lived in the old process's memory."""
-    now = services.dialogs.clock()
-    for user_id, user_data in application.user_data.items():
-        for chat, data in user_data.get("dialogs", {}).items():
-            if not services.dialogs.active(data):
-                continue
-            due = data.get("at", now) + dialog_steps.DIALOG_TIMEOUT - now
-            application.job_queue.run_once(
-                _resumed_timeout,
-                when=max(due, 0.0),
-                chat_id=int(chat),
-                user_id=user_id,
-                data=services,
-                name=f"dialog-timeout-{chat}-{user_id}",
-            )
-
-
-async def _resumed_timeout(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A resumed timeout: if the dialog is still quiet, end it with the usual message."""
-    services: Services = context.job.data
+async def _timed_out(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """After a quiet spell: say the dialog has stopped and how to start again."""
+    handlers: DialogHandlers = context.job.data
+    chat = str(context.job.chat_id)
     dialogs = context.user_data.get("dialogs", {}) if context.user_data is not None else {}
-    data = dialogs.get(str(context.job.chat_id), {})
-    if not services.dialogs.expired(data):
-        return  # the user answered since the restart: the live timeout has taken over
-    reply = services.dialogs.timeout(data)
-    dialogs.pop(str(context.job.chat_id), None)
+    data = dialogs.get(chat, {})
+    if not handlers.engine.expired(data):
+        return  # the user answered meanwhile, or the dialog has ended
+    reply = handlers.engine.timeout(data)
+    dialogs.pop(chat, None)
     await context.bot.send_message(context.job.chat_id, reply.text)
 
 
-def conversation(services: Services, questions: Questions) -> ConversationHandler:
-    """The one ConversationHandler of both dialogs: persistent, named, with a timeout."""
-    d = DialogHandlers(services, questions)
+def resume_timeouts(application: Application, handlers: DialogHandlers) -> None:
+    """After a restart, schedule the timeouts of dialogs left open (jobs live in memory)."""
+    for user_id, user_data in application.user_data.items():
+        for chat, data in user_data.get("dialogs", {}).items():
+            if handlers.engine.active(data):
+                due = handlers.engine.due(data)
+                schedule_timeout(application, handlers, int(chat), user_id, due)
+
+
+def conversation(
+    handlers: DialogHandlers, services: Services, decide: Decide
+) -> ConversationHandler:
+    """The one ConversationHandler of every registered dialog: persistent and named."""
+    registry = services.registry
+    names = "|".join(d.name for d in registry.dialogs)
     starts = [
-        CommandHandler("dose", d.dose, filters=NEW),
-        CommandHandler("calories", d.calories, filters=NEW),
-        CallbackQueryHandler(d.from_button, pattern=f"^{START_DATA}({DOSE}|{CALORIES})$"),
+        *(
+            CommandHandler(d.command, handlers.command(d.name), filters=NEW)
+            for d in registry.dialogs
+        ),
+        CallbackQueryHandler(handlers.from_button, pattern=f"^{START_DATA}({names})$"),
     ]
-    payloads = "|".join(d.link_payloads)
+    payloads = "|".join(handlers.link_payloads)
+    link = filters.Regex(f"^/start ({payloads})$")
     entry_points = [
         *starts,
-        CommandHandler("start", d.from_link, filters=NEW & filters.Regex(f"^/start ({payloads})$")),
-        MessageHandler(QUESTION & WantsDialog(services, DOSE), d.from_question),
-        MessageHandler(QUESTION & WantsDialog(services, CALORIES), d.from_question),
+        CommandHandler("start", handlers.from_link, filters=NEW & link),
+        MessageHandler(QUESTION & WantsDialog(services, decide), handlers.from_question),
     ]
-    step = [
-        MessageHandler(QUESTION, d.text),
-        CallbackQueryHandler(d.button, pattern=f"^{DIALOG_DATA}"),
-    ]
-    states: dict[object, list] = {name: step for name in STEPS}
-    states[ConversationHandler.TIMEOUT] = [TypeHandler(Update, d.timeout)]
+    states = {step.name: handlers.step_handlers(step) for step in registry.steps.values()}
     fallbacks = [
-        CommandHandler("cancel", d.cancel, filters=NEW),
-        *starts,  # /dose or /calories in the middle of a dialog starts that one afresh
-        CommandHandler("start", d.from_link, filters=NEW),
+        CommandHandler("cancel", handlers.cancel, filters=NEW),
+        *starts,  # a dialog's command in the middle of a dialog starts that one afresh
+        CommandHandler("start", handlers.from_link, filters=NEW),
     ]
     with warnings.catch_warnings():
         # Buttons belong to the user's chat, not to one message: per_message=False is meant.
@@ -235,5 +280,4 @@ def conversation(services: Services, questions: Questions) -> ConversationHandle
             fallbacks=fallbacks,
             name=CONVERSATION_NAME,
             persistent=True,
-            conversation_timeout=dialog_steps.DIALOG_TIMEOUT,
         )

@@ -17,11 +17,12 @@ from telegram.ext import (
 
 from bot import html
 from bot.replies import ANSWER_DATA, TOPICS_DATA, Reply, payload_to_answer_id
+from bot.services import Services
 from bot.telegram.common import (
     NEW,
     NON_TEXT,
     QUESTION,
-    Services,
+    Decide,
     acknowledge,
     markup,
     question_text,
@@ -34,10 +35,10 @@ _LOGGER = logging.getLogger(__name__)
 class Questions:
     """Answers questions, commands and buttons; every reply comes from bot.replies."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, services: Services, decide: Decide) -> None:
         self.replies = services.replies
         self.kb = services.kb
+        self.decide = decide
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Welcome the user, or open the answer a deep link names."""
@@ -98,7 +99,7 @@ class Questions:
         if message is None:
             return
         text = question_text(message)
-        decision = self.services.decide(text)
+        decision = self.decide(text)
         reply = self.replies.for_decision(decision)
         _LOGGER.info(
             "question decided: %s %s %.0f (%s)",
@@ -107,8 +108,8 @@ class Questions:
             decision.score,
             decision.reason,
         )
-        # An intent that starts a dialog is taken by the dialog handler before this one.
-        await send(message, reply or self.replies.fallback())
+        # A question that starts a dialog was taken by the dialog handler before this one.
+        await send(message, reply)
 
     async def non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice, files, locations: say kindly that the bot reads text."""

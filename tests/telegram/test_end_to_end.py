@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import PROJECT_ROOT
-from bot.telegram.standin import STAND_IN_TOKEN, BotAPIStandIn, Sent
-from tests.standin_server import StandInServer
+from bot.config import PROJECT_ROOT
+from tests.support.server import StandInServer
+from tests.support.standin import STAND_IN_TOKEN, BotAPIStandIn, Sent
 
 TIMEOUT = 30.0
 

@@ -1,9 +1,9 @@
-"""Understanding a message: answer with one intent, ask "did you mean", or decline.
+"""The lexical matcher: which intent a message's words say it is about.
 
-Pure Python, no Telegram. Built once from the knowledge base at start-up; `Matcher.match()` is
-then cheap enough to call on every message.
+Pure Python, no Telegram. Built once from the knowledge base at start-up; `match()` is then cheap
+enough to call on every message.
 
-How a message is read:
+How a message is read (Analyzer):
 1. Normalise: Unicode NFKC, case folding, accents, punctuation and emoji dropped (bot.text).
 2. Spell: a word the knowledge base has never seen is replaced by the nearest word it has, by
    rapidfuzz's OSA edit distance, allowing more edits for longer words ("glutamin" -> glutamine).
@@ -12,14 +12,11 @@ How a message is read:
 
 How it is scored: every word carries its inverse document frequency over the intents, so words
 that nearly every intent uses ("glutamine", "leaky gut") weigh little and words that single out
-one intent ("how much", "side effects", "test") weigh a lot. Words the knowledge base has never
-seen weigh as much as its rarest: a question about something else stays unanswered. A message
-is compared with every example (cosine of the weighted word sets) and with each intent as a
-whole; an index from words to intents narrows the intents before examples are scored.
-
-How it decides: answer when the best intent clears ANSWER_SCORE and leads every intent of
-another topic by MARGIN; otherwise clarify between the best few above CLARIFY_SCORE; otherwise,
-or when the out-of-scope examples win, fall back. Red-flag wording always answers `urgent`.
+one intent ("how much", "side effects", "test") weigh a lot. A word the knowledge base has never
+seen weighs UNKNOWN_WEIGHT times its rarest word, so a question about something else stays
+unanswered. A message is compared with every example (cosine of the weighted word sets,
+refined by rapidfuzz) and with each intent as a whole; an index from words to intents narrows
+the intents before examples are scored. The decision rule is bot.matching.decision's.
 """
 
 from __future__ import annotations
@@ -28,7 +25,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 from functools import lru_cache
 
 import snowballstemmer
@@ -36,11 +33,9 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge import KnowledgeBase
-from bot.text import script_profile, words
-
-ANSWER, CLARIFY, FALLBACK = "answer", "clarify", "fallback"
-URGENT = "urgent"
-OUT_OF_SCOPE = "_out_of_scope"  # the pseudo-intent of intents/_out_of_scope.yaml
+from bot.matching.decision import ANSWER, CLARIFY, FALLBACK, OUT_OF_SCOPE, Context, Decision, decide
+from bot.matching.gates import Gates, RedFlags
+from bot.text import words
 
 # Spelling correction with rapidfuzz. OSA counts a swap of two letters as one edit ("hwo").
 TYPO_SCORER = OSA.distance
@@ -82,47 +77,6 @@ STORY_TERMS = 4  # a message with this many content words may be a story: read i
 MIN_SEGMENT_TERMS = 2
 SEGMENT_WEIGHT = 0.75
 
-# Deciding.
-ANSWER_SCORE = 45.0
-CLARIFY_SCORE = 35.0
-MARGIN = 7.0
-CLARIFY_WINDOW = 12.0  # candidates within this of the best are offered in "did you mean"
-MAX_CANDIDATES = 3
-MIN_LETTERS = 3  # shorter messages are not read (but for the short_words of the data: "hi")
-RED_FLAG_LENGTH = 5000  # red flags are looked for this far, even in a message too long to read
-MAX_LENGTH = 1000  # a longer message is declined with a request for one short question
-
-
-@dataclass(frozen=True)
-class Candidate:
-    intent: str
-    score: float
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What the bot does with one message."""
-
-    text: str
-    decision: str
-    intent: str | None
-    score: float
-    candidates: tuple[Candidate, ...] = ()
-    reason: str = ""
-    terms: tuple[str, ...] = field(default=(), compare=False)
-
-    def as_json(self) -> dict:
-        return {
-            "text": self.text,
-            "decision": self.decision,
-            "intent": self.intent,
-            "score": round(self.score, 1),
-            "candidates": [
-                {"intent": c.intent, "score": round(c.score, 1)} for c in self.candidates
-            ],
-            "reason": self.reason,
-        }
-
 
 class Analyzer:
     """Turns text into the words the matcher compares: spelt, aliased, stemmed, stop words out."""
@@ -157,6 +111,8 @@ class Analyzer:
                 buckets[(word[0], len(word))].append(word)
         self._buckets = dict(buckets)
         self.spell = lru_cache(maxsize=65536)(self._spell)
+        # Red flags and scoring read the same message: read it once.
+        self._tokens = lru_cache(maxsize=256)(self._read)
 
     def _spell(self, word: str) -> str:
         """The known word a typed word stands for: itself if known, else the nearest one.
@@ -207,6 +163,9 @@ class Analyzer:
 
     def tokens(self, text: str) -> list[str]:
         """Words after spelling and aliases, before stemming; numbers as NUMBER."""
+        return list(self._tokens(text))
+
+    def _read(self, text: str) -> tuple[str, ...]:
         raw = [NUMBER if w[0].isdigit() else self.spell(w) for w in words(text)]
         out: list[str] = []
         i = 0
@@ -220,7 +179,7 @@ class Analyzer:
             else:
                 out.append(raw[i])
                 i += 1
-        return out
+        return tuple(out)
 
     def stem(self, word: str) -> str:
         stem = self._stems.get(word)
@@ -240,28 +199,20 @@ def _all_texts(kb: KnowledgeBase) -> Iterable[str]:
     yield from kb.out_of_scope
 
 
-class Matcher:
-    """Scores messages against the knowledge base's intents and decides what to do."""
+class LexicalMatcher:
+    """Scores messages by their words against the knowledge base's intents, and decides."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.analyzer = Analyzer(kb)
+        self.red_flag = RedFlags(kb, self.analyzer.tokens)
+        self.gates = Gates(kb, self.red_flag)
         self.topics = {intent.id: intent.topic for intent in kb.intents}
         self.answers = {intent.id: intent.answer for intent in kb.intents}
         self.topics[OUT_OF_SCOPE] = OUT_OF_SCOPE
         labelled = [(i.id, e) for i in kb.intents for e in i.examples]
         labelled += [(OUT_OF_SCOPE, e) for e in kb.out_of_scope]
         self._build(labelled)
-        self._exact = {}
-        for intent in kb.intents:
-            for example in intent.examples:
-                self._exact.setdefault(" ".join(words(example)), intent.id)
-        # Each red flag: groups of phrases, as " word word " strings to find in the message.
-        # Words are compared unstemmed: "I overdosed" is urgent, "can you overdose" is not.
-        self._red_flags = [
-            [{f" {' '.join(self.analyzer.tokens(p))} " for p in group} for group in flag.all_of]
-            for flag in kb.red_flags
-        ]
 
     def _build(self, labelled: Sequence[tuple[str, str]]) -> None:
         self.labels: list[str] = sorted({label for label, _ in labelled})
@@ -318,10 +269,14 @@ class Matcher:
     # -- scoring --------------------------------------------------------------------------
 
     def scores(self, terms: Sequence[str]) -> dict[str, float]:
-        """Score every plausible intent 0-100 for these terms (only intents sharing a word)."""
-        unique = set(terms)
+        """Score every plausible intent 0-100 for these terms (only intents sharing a word).
+
+        Every loop runs in sorted order and sums with math.fsum, so the same words always give
+        the same scores, whatever Python's hash seed.
+        """
+        unique = sorted(set(terms))
         weights = {t: self.idf.get(t, self.unknown_idf) for t in unique}
-        norm = math.sqrt(sum(w * w for w in weights.values()))
+        norm = math.sqrt(math.fsum(w * w for w in weights.values()))
         if not norm:
             return {}
         centroid_scores: dict[int, float] = defaultdict(float)
@@ -330,115 +285,80 @@ class Matcher:
                 centroid_scores[label] += weights[t] * w
         if not centroid_scores:
             return {}
-        ranked = sorted(centroid_scores.items(), key=lambda kv: kv[1], reverse=True)
-        query_text = " ".join(terms)
-        result: dict[str, float] = {}
-        # Examples that share only words nearly every intent uses ("glutamine") cannot be the
-        # best match; looking only at examples sharing a telling word keeps this fast.
-        by_weight = sorted(unique, key=weights.__getitem__, reverse=True)
-        telling = set(by_weight[:TOP_TERMS]) | {
-            t for t in by_weight if weights[t] >= self.telling_idf
-        }
-        squares = {t: w * w for t, w in weights.items()}  # example weight = query weight = idf
+        ranked = sorted(centroid_scores.items(), key=lambda kv: (-kv[1], kv[0]))
         floor = ranked[0][1] * CANDIDATE_RATIO
         candidates = [(label, c) for label, c in ranked[:CANDIDATE_INTENTS] if c >= floor]
         oos = self.out_of_scope_label
         if oos is not None and oos in centroid_scores and all(c[0] != oos for c in candidates):
             candidates.append((oos, centroid_scores[oos]))  # always weigh "none of these"
-        square = squares.__getitem__
-        example_terms, inverse_norms = self._example_terms, self._inverse_norms
+        # Examples that share only words nearly every intent uses ("glutamine") cannot be the
+        # best match; looking only at examples sharing a telling word keeps this fast.
+        by_weight = sorted(unique, key=lambda t: -weights[t])
+        telling = by_weight[:TOP_TERMS] + [
+            t for t in by_weight[TOP_TERMS:] if weights[t] >= self.telling_idf
+        ]
+        query = (frozenset(unique), {t: w * w for t, w in weights.items()}, " ".join(terms), norm)
+        result: dict[str, float] = {}
         for label, centroid in candidates:
-            postings = self.postings[label]
-            numbers: set[int] = set()
-            for t in telling:
-                numbers.update(postings.get(t, ()))
-            best, best_number = 0.0, -1
-            for number in numbers:  # the hot loop: plain lists, no attribute look-ups
-                alike_part = sum(map(square, unique & example_terms[number]))
-                alike_part *= inverse_norms[number]
-                if alike_part > best:
-                    best, best_number = alike_part, number
-            best /= norm
-            if best_number >= 0:
-                best_text = self._example_texts[best_number]
-                alike = RESCORE_SCORER(query_text, best_text, processor=RESCORE_PROCESSOR) / 100
-                best = (1 - RESCORE_WEIGHT) * best + RESCORE_WEIGHT * min(alike, best * 1.5)
+            best = self._best_example(label, telling, *query)
             score = EXAMPLE_WEIGHT * best + (1 - EXAMPLE_WEIGHT) * centroid / norm
             result[self.labels[label]] = 100 * score
         return result
 
-    def red_flag(self, text: str, tokens: list[str] | None = None) -> bool:
-        """True when every word group of some red flag appears in the message."""
-        if tokens is None:
-            tokens = self.analyzer.tokens(text[:RED_FLAG_LENGTH])
-        said = f" {' '.join(tokens)} "
-        return any(
-            all(any(phrase in said for phrase in group) for group in groups)
-            for groups in self._red_flags
-        )
+    def _best_example(
+        self,
+        label: int,
+        telling: list[str],
+        unique: frozenset[str],
+        squares: dict[str, float],
+        query_text: str,
+        norm: float,
+    ) -> float:
+        """How alike (0-1) the intent's best example sharing a telling word is to the query.
+
+        The hot loop: plain lists, no attribute look-ups (example weight = query weight = idf).
+        """
+        postings = self.postings[label]
+        numbers: set[int] = set()
+        for t in telling:
+            numbers.update(postings.get(t, ()))
+        square = squares.__getitem__
+        example_terms, inverse_norms = self._example_terms, self._inverse_norms
+        best, best_number = 0.0, -1
+        for number in sorted(numbers):
+            alike_part = math.fsum(map(square, unique & example_terms[number]))
+            alike_part *= inverse_norms[number]
+            if alike_part > best:
+                best, best_number = alike_part, number
+        best /= norm
+        if best_number < 0:
+            return best
+        best_text = self._example_texts[best_number]
+        alike = RESCORE_SCORER(query_text, best_text, processor=RESCORE_PROCESSOR) / 100
+        return (1 - RESCORE_WEIGHT) * best + RESCORE_WEIGHT * min(alike, best * 1.5)
 
     # -- deciding -------------------------------------------------------------------------
 
-    def match(self, text: str) -> Decision:
+    def match(self, text: str, context: Context | None = None) -> Decision:
         """Decide what the bot does with one message."""
-        # Red flags first: an emergency inside a long story or beside other alphabets counts.
-        tokens = self.analyzer.tokens(text[:RED_FLAG_LENGTH])  # read once, used twice
-        if self.red_flag(text, tokens):
-            return Decision(text, ANSWER, URGENT, 100.0, (Candidate(URGENT, 100.0),), "red_flag")
-        if len(text) > MAX_LENGTH:
-            return Decision(text, FALLBACK, None, 0.0, reason="too_long")
-        latin, other = script_profile(text)
-        if other > latin:
-            return Decision(text, FALLBACK, None, 0.0, reason="not_english")
-        plain = " ".join(words(text))
-        letters = sum(ch.isalpha() for ch in plain)
-        if plain in self._exact and letters:
-            return Decision(
-                text,
-                ANSWER,
-                self._exact[plain],
-                100.0,
-                (Candidate(self._exact[plain], 100.0),),
-                reason="exact",
-            )
-        if letters < MIN_LETTERS:
-            short = self.kb.language.short_words.get(plain)
-            if short:  # "hi": too short to read, but a word the data names
-                return Decision(
-                    text, ANSWER, short, 100.0, (Candidate(short, 100.0),), "short_word"
-                )
-            return Decision(text, FALLBACK, None, 0.0, reason="too_short" if plain else "empty")
-        terms = self.analyzer.terms(text, tokens)
+        ruled = self.gates.check(text)
+        if ruled is not None:
+            return ruled
+        terms = self.analyzer.terms(text)
         scores = self.scores(terms)
         if len(set(terms)) >= STORY_TERMS:
             self._add_segments(text, scores)
-        decision = self.decide(text, scores, tuple(terms))
+        decision = self.decide(text, scores)
         # A word only out-of-scope questions use ("collagen", "zinc") means the question may be
         # about something else entirely: an answer becomes "did you mean", a "did you mean"
         # becomes the honest fallback.
         if self.foreign_terms & set(terms):
-            if decision.decision == ANSWER:
-                offered = decision.candidates[:1]
-                return Decision(
-                    text,
-                    CLARIFY,
-                    decision.intent,
-                    decision.score,
-                    offered,
-                    "foreign_word",
-                    decision.terms,
-                )
-            if decision.decision == CLARIFY:
-                return Decision(
-                    text,
-                    FALLBACK,
-                    decision.intent,
-                    decision.score,
-                    decision.candidates,
-                    "foreign_word",
-                    decision.terms,
-                )
+            return _doubt(decision)
         return decision
+
+    def decide(self, text: str, scores: dict[str, float]) -> Decision:
+        """The decision rule, on scores already computed."""
+        return decide(text, scores, self.topics, self.answers)
 
     def _add_segments(self, text: str, scores: dict[str, float]) -> None:
         """A story before the question: score each sentence alone too, and keep the best."""
@@ -454,33 +374,13 @@ class Matcher:
                 if score > scores.get(label, 0.0):
                     scores[label] = score
 
-    def decide(self, text: str, scores: dict[str, float], terms: tuple[str, ...] = ()) -> Decision:
-        """The decision rule, on scores already computed."""
-        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-        real = [Candidate(label, score) for label, score in ranked if label != OUT_OF_SCOPE]
-        if not real:
-            return Decision(text, FALLBACK, None, 0.0, reason="no_match", terms=terms)
-        best = real[0]
-        shown = tuple(real[:MAX_CANDIDATES])
-        if ranked[0][0] == OUT_OF_SCOPE:
-            return Decision(text, FALLBACK, best.intent, best.score, shown, "out_of_scope", terms)
-        best_topic = self.topics[best.intent]
-        rival = next((s for label, s in ranked if self.topics[label] != best_topic), 0.0)
-        if best.score >= ANSWER_SCORE and best.score - rival >= MARGIN:
-            return Decision(text, ANSWER, best.intent, best.score, shown, "confident", terms)
-        if best.score >= CLARIFY_SCORE:
-            offered: list[Candidate] = []
-            seen_answers: set[str] = set()
-            for candidate in real:
-                answer = self.answers[candidate.intent]
-                if candidate.score < max(CLARIFY_SCORE, best.score - CLARIFY_WINDOW):
-                    break
-                if answer not in seen_answers:
-                    offered.append(candidate)
-                    seen_answers.add(answer)
-                if len(offered) == MAX_CANDIDATES:
-                    break
-            return Decision(
-                text, CLARIFY, best.intent, best.score, tuple(offered), "ambiguous", terms
-            )
-        return Decision(text, FALLBACK, best.intent, best.score, shown, "low_score", terms)
+
+def _doubt(decision: Decision) -> Decision:
+    """One step less sure: an answer becomes "did you mean" it, "did you mean" the fallback."""
+    if decision.decision == ANSWER:
+        return replace(
+            decision, decision=CLARIFY, candidates=decision.candidates[:1], reason="foreign_word"
+        )
+    if decision.decision == CLARIFY:
+        return replace(decision, decision=FALLBACK, reason="foreign_word")
+    return decision

@@ -14,8 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.config import PROJECT_ROOT
 from bot.html import to_plain
-from bot.knowledge import PROJECT_ROOT, TOPICS, check, load
+from bot.knowledge import TOPICS
+from bot.services import check_knowledge as check
+from bot.services import load_knowledge as load
 
 ARTICLE = PROJECT_ROOT.parent / "shared" / "source" / "glutamine-and-leaky-gut.txt"
 # The article's eight-word runs, hashed (made by _fingerprint; checked against the article
@@ -127,13 +130,23 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str]] = {
         lambda r: edit(r / "content/dose.html", "sources: [article]", "sources: [wikipedia]"),
         r"content/dose\.html:2: source 'wikipedia' is not in content/sources\.yaml",
     ),
-    "too few examples": (
+    "unknown key in an intent": (
         lambda r: edit(
             r / "intents/goodbye.yaml",
             "    examples:\n",
-            "    examples: [bye]\n    old_examples:\n",
+            "    exampels: [bye]\n    examples:\n",
         ),
-        r"intents/goodbye\.yaml:\d+: unknown key 'old_examples' in an intent",
+        r"intents/goodbye\.yaml:\d+: unknown key 'exampels' in an intent",
+    ),
+    "too few examples": (
+        lambda r: (r / "intents/goodbye.yaml").write_text(
+            "intents:\n  - id: goodbye\n    answer: goodbye\n    examples: [bye, see you, ciao]\n"
+        ),
+        r"intents/goodbye\.yaml:2: intent 'goodbye' has 3 examples; needs 20",
+    ),
+    "dialog naming an intent that is gone": (
+        lambda r: edit(r / "intents/dose.yaml", "id: dose.calculate", "id: dose.calculation"),
+        r"bot/dialogs: dialog 'dose' names intent 'dose\.calculate', which does not exist",
     ),
     "broken YAML": (
         lambda r: edit(r / "intents/diet.yaml", "intents:", "intents: [unclosed"),
@@ -141,7 +154,7 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str]] = {
     ),
     "unknown message placeholder": (
         lambda r: edit(r / "content/messages.yaml", "Is <b>{number}</b>", "Is <b>{numbr}</b>"),
-        r"content/messages\.yaml:\d+: message 'dose_ask_unit' uses unknown placeholders",
+        r"content/messages\.yaml:\d+: message 'ask_unit' uses unknown placeholders",
     ),
 }
 
@@ -161,7 +174,8 @@ def test_check_exits_non_zero_and_lists_problems(tree: Path):
         [
             sys.executable,
             "-c",
-            f"from pathlib import Path; from bot.knowledge import load; load(Path({str(tree)!r}))",
+            "from pathlib import Path; from bot.services import load_knowledge; "
+            f"load_knowledge(Path({str(tree)!r}))",
         ],
         capture_output=True,
         text=True,
@@ -233,7 +247,7 @@ def test_load_refuses_a_broken_tree(tree: Path):
 
 
 def test_no_evaluation_question_is_an_intent_example(kb):
-    from bot.evaluate import read_questions
+    from bot.matching.evaluate import read_questions
     from bot.text import normal_form
 
     examples = {normal_form(e) for i in kb.intents for e in i.examples}

@@ -8,17 +8,10 @@ import sys
 
 import pytest
 
-from bot.knowledge import PROJECT_ROOT
-from bot.matching import (
-    ANSWER,
-    ANSWER_SCORE,
-    CLARIFY,
-    FALLBACK,
-    MARGIN,
-    MAX_LENGTH,
-    OUT_OF_SCOPE,
-    Matcher,
-)
+from bot.config import PROJECT_ROOT
+from bot.matching import ANSWER, CLARIFY, FALLBACK, OUT_OF_SCOPE, Matcher
+from bot.matching.decision import ANSWER_SCORE, MARGIN
+from bot.matching.gates import MAX_LENGTH
 from bot.text import normal_form, script_profile, words
 
 

@@ -1,9 +1,9 @@
-"""A stand-in for the Telegram Bot API: enough of it for the bot to run without Telegram.
+"""The Bot API in this process: what the terminal chat runs the real bot against.
 
-The terminal chat and the tests run the real Application against it. It answers the methods
-the bot calls, records every message the bot sends, and, like Telegram, refuses a message
-whose HTML Telegram would reject. `StandInRequest` plugs it into python-telegram-bot in place
-of the network; tests/standin_server.py serves the same object over HTTP on loopback.
+It answers the methods the bot calls, records every message the bot sends, and, like Telegram,
+refuses a message whose HTML Telegram would reject. `LocalRequest` plugs it into
+python-telegram-bot in place of the network. The tests' stand-in (tests/support/standin.py)
+extends it with failures, long polling and webhooks.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from bot import html
 
 BOT_ID = 7000000001
 BOT_USERNAME = "GlutamineGutBot"
-STAND_IN_TOKEN = f"{BOT_ID}:StandInTokenForTheTerminalChatAndTests00"
+LOCAL_TOKEN = f"{BOT_ID}:StandInTokenForTheTerminalChatAndTests00"
 
 
 class BotAPIError(Exception):
@@ -52,21 +52,17 @@ class Sent:
         return [b.get("callback_data", "") for row in self.buttons for b in row]
 
 
-class BotAPIStandIn:
+class LocalBotAPI:
     """The Bot API's behaviour for one bot, in memory. Thread-safe."""
 
     def __init__(self) -> None:
         self.lock = threading.Condition()
         self.sent: list[Sent] = []
-        self.calls: list[tuple[str, dict]] = []
         self.callback_answers: list[dict] = []
-        self.updates: list[dict] = []  # queued for getUpdates
-        self.webhook: dict = {}
         self.profile: dict[str, Any] = {}
         self._message_ids = itertools.count(1000)
         self._update_ids = itertools.count(1)
         self._user_message_ids = itertools.count(1)
-        self.fail_next: list[tuple[str, BotAPIError]] = []  # (method, error) to raise once
 
     @property
     def bot_user(self) -> dict:
@@ -85,11 +81,6 @@ class BotAPIStandIn:
     def call(self, method: str, params: dict) -> Any:
         """Answer one Bot API method, or raise BotAPIError as Telegram would."""
         with self.lock:
-            self.calls.append((method, params))
-            for n, (failing, error) in enumerate(self.fail_next):
-                if failing == method:
-                    del self.fail_next[n]
-                    raise error
             handler = getattr(self, "_" + method, None)
             if handler is None:
                 raise BotAPIError(404, f"Not Found: method {method} is not in the stand-in")
@@ -154,31 +145,6 @@ class BotAPIStandIn:
     def _setMyShortDescription(self, params: dict) -> bool:
         self.profile["short_description"] = params.get("short_description")
         return True
-
-    def _deleteWebhook(self, params: dict) -> bool:
-        self.webhook = {}
-        return True
-
-    def _setWebhook(self, params: dict) -> bool:
-        self.webhook = dict(params)
-        return True
-
-    def _getWebhookInfo(self, params: dict) -> dict:
-        return {
-            "url": self.webhook.get("url", ""),
-            "has_custom_certificate": False,
-            "pending_update_count": len(self.updates),
-        }
-
-    def _getUpdates(self, params: dict) -> list[dict]:
-        offset = int(params.get("offset") or 0)
-        timeout = float(params.get("timeout") or 0)
-        deadline = time.monotonic() + timeout
-        while True:
-            self.updates = [u for u in self.updates if u["update_id"] >= offset]
-            if self.updates or time.monotonic() >= deadline:
-                return list(self.updates)
-            self.lock.wait(timeout=min(0.1, max(deadline - time.monotonic(), 0)))
 
     def _close(self, params: dict) -> bool:
         return True
@@ -252,22 +218,16 @@ class BotAPIStandIn:
             "text": html.to_plain(sent.text),
         }
 
-    def queue(self, update: dict) -> None:
-        """Queue an update for getUpdates (long polling)."""
-        with self.lock:
-            self.updates.append(update)
-            self.lock.notify_all()
-
 
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-class StandInRequest(BaseRequest):
-    """python-telegram-bot's network layer, answered by a BotAPIStandIn in the same process."""
+class LocalRequest(BaseRequest):
+    """python-telegram-bot's network layer, answered by a LocalBotAPI in the same process."""
 
-    def __init__(self, standin: BotAPIStandIn) -> None:
-        self.standin = standin
+    def __init__(self, api: LocalBotAPI) -> None:
+        self.api = api
 
     @property
     def read_timeout(self) -> float | None:
@@ -294,9 +254,9 @@ class StandInRequest(BaseRequest):
         params = dict(request_data.parameters) if request_data else {}
         try:
             if api_method == "getUpdates":  # may wait: keep the event loop free meanwhile
-                result = await asyncio.to_thread(self.standin.call, api_method, params)
+                result = await asyncio.to_thread(self.api.call, api_method, params)
             else:
-                result = self.standin.call(api_method, params)
+                result = self.api.call(api_method, params)
         except BotAPIError as error:
             body = {"ok": False, "error_code": error.code, "description": error.description}
             return error.code, json.dumps(body).encode()

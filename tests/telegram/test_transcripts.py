@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge import COMMANDS, MENU_TOPICS
-from bot.telegram.standin import BOT_USERNAME, BotAPIError
+from bot.knowledge import MENU_TOPICS
 from tests.conftest import GROUP, BotChat
+from tests.support.standin import BOT_USERNAME, BotAPIError
 
 STICKER = {
     "sticker": {
@@ -31,7 +31,16 @@ async def test_start_welcomes_with_no_medical_advice_and_topic_buttons(bot_chat:
 
 async def test_start_up_publishes_commands_and_descriptions(bot_chat: BotChat, kb):
     profile = bot_chat.standin.profile
-    assert [c["command"] for c in profile["commands"]] == list(COMMANDS)
+    assert [c["command"] for c in profile["commands"]] == [
+        "start",
+        "topics",
+        "dose",
+        "calories",
+        "sources",
+        "help",
+        "about",
+        "cancel",
+    ]
     assert profile["description"] == kb.message("description")
     assert profile["short_description"] == kb.message("short_description")
 

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from bot.knowledge import PROJECT_ROOT
+from bot.config import PROJECT_ROOT
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import dialogs as dialog_steps
-from bot.telegram.standin import BotAPIStandIn
-from tests.conftest import BotChat, running_bot
+from tests.conftest import BotChat, running_bot, shared_services
+from tests.support.standin import BotAPIStandIn
 
 
 async def test_calories_by_buttons_to_the_result(bot_chat: BotChat):
@@ -170,11 +169,11 @@ async def test_survives_a_restart(tmp_path: Path):
 
 
 async def test_a_dialog_left_open_over_a_restart_still_times_out(tmp_path: Path, monkeypatch):
-    # The ConversationHandler's timeout jobs live in memory; the restart schedules them anew.
+    # Timeout jobs live in memory; the restart schedules them anew from the saved dialogs.
     database, standin = tmp_path / "bot.sqlite3", BotAPIStandIn()
     async with running_bot(standin, database) as chat:
         await chat.send("/calories")
-    monkeypatch.setattr(dialog_steps, "DIALOG_TIMEOUT", 0.3)
+    monkeypatch.setattr(shared_services().dialogs, "quiet", 0.3)
     async with running_bot(standin, database) as chat:
         await asyncio.sleep(0.6)
         assert "Type /calories to start again" in standin.sent[-1].text

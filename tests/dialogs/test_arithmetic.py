@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot import calories, dose
-from bot.calories import (
+from bot.dialogs import calorie_target as calories
+from bot.dialogs import dose_estimate as dose
+from bot.dialogs.calorie_target import (
     ACTIVITY_BY_KEY,
     FEMALE,
     GOALS,
@@ -19,7 +20,7 @@ from bot.calories import (
     prefill,
     resting_energy,
 )
-from bot.units import KG_PER_LB, Invalid
+from bot.dialogs.units import KG_PER_LB, Invalid
 
 
 @pytest.mark.parametrize(

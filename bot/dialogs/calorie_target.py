@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.text import words
-from bot.units import (
+from bot.dialogs.units import (
     KG_PER_LB,
     Height,
     Invalid,
@@ -23,6 +22,7 @@ from bot.units import (
     format_kg,
     lb_from_kg,
 )
+from bot.text import words
 
 KCAL_PER_LB = 3500
 DAYS_PER_WEEK = 7

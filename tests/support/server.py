@@ -11,7 +11,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
-from bot.telegram.standin import BotAPIError, BotAPIStandIn
+from tests.support.standin import BotAPIError, BotAPIStandIn
 
 
 def _decode(value: str) -> object:

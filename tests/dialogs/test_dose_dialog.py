@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import dialogs as dialog_steps
-from bot.telegram.standin import BotAPIError, BotAPIStandIn
-from tests.conftest import BotChat, running_bot
+from tests.conftest import BotChat, running_bot, shared_services
+from tests.support.standin import BotAPIError, BotAPIStandIn
 
 
 async def to_adult_step(chat: BotChat, weight: str = "80 kg") -> None:
@@ -197,7 +196,7 @@ async def test_other_commands_mid_dialog_leave_it_waiting(bot_chat: BotChat):
 
 
 async def test_the_dialog_times_out_with_a_message(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(dialog_steps, "DIALOG_TIMEOUT", 0.3)
+    monkeypatch.setattr(shared_services().dialogs, "quiet", 0.3)
     async with running_bot(BotAPIStandIn(), tmp_path / "bot.sqlite3") as chat:
         await chat.send("/dose")
         for _ in range(50):
@@ -226,8 +225,9 @@ async def test_the_dialog_survives_a_restart(tmp_path: Path):
 )
 async def test_red_flags_mid_dialog_get_the_urgent_answer(bot_chat: BotChat, kb, typed: str):
     await bot_chat.send("/dose")
-    [reply] = await bot_chat.send(typed)
-    assert kb.answers["urgent"].body in reply.text
+    urgent, ended = await bot_chat.send(typed)
+    assert kb.answers["urgent"].body in urgent.text
+    assert "stopped the estimate" in ended.text  # the user is told the dialog ended
     [reply] = await bot_chat.send("what is glutamine")
     assert kb.answers["glutamine"].body in reply.text  # the dialog has ended
 
@@ -273,8 +273,11 @@ async def test_a_failed_send_does_not_trap_the_next_question(bot_chat: BotChat, 
     await to_adult_step(bot_chat)
     bot_chat.standin.fail_next.append(("sendMessage", BotAPIError(502, "Bad Gateway")))
     await bot_chat.press("Yes, an adult")  # the result is lost, the apology is sent
-    [reply] = await bot_chat.send("what is leaky gut")
-    assert kb.answers["leaky_gut"].body in reply.text
+    assert "went wrong" in bot_chat.text()
+    replies = await bot_chat.send("what is leaky gut")
+    assert kb.answers["leaky_gut"].body in replies[0].text
+    # The result never arrived, so the step was not taken: the same question comes back.
+    assert "for an adult" in replies[-1].text
 
 
 @pytest.mark.parametrize("data", ["", "go:", "go:nothing"])
@@ -285,8 +288,8 @@ async def test_empty_or_forged_start_buttons_do_not_crash(bot_chat: BotChat, dat
 
 
 async def test_in_a_group_the_dialog_asks_for_replies_and_reads_only_them(bot_chat: BotChat):
-    from bot.telegram.standin import BOT_USERNAME
     from tests.conftest import GROUP
+    from tests.support.standin import BOT_USERNAME
 
     replies = await bot_chat.send(f"/dose@{BOT_USERNAME}", chat_id=GROUP)
     question = replies[-1]
@@ -301,7 +304,7 @@ async def test_a_dialog_left_open_over_a_restart_times_out_by_itself(tmp_path: P
     database, standin = tmp_path / "bot.sqlite3", BotAPIStandIn()
     async with running_bot(standin, database) as chat:
         await chat.send("/dose")
-    monkeypatch.setattr(dialog_steps, "DIALOG_TIMEOUT", 0.5)
+    monkeypatch.setattr(shared_services().dialogs, "quiet", 0.5)
     async with running_bot(standin, database):  # nobody writes: the bot speaks first
         for _ in range(50):
             await asyncio.sleep(0.1)
@@ -315,7 +318,7 @@ async def test_a_stale_dialog_ends_at_the_next_message(bot_chat: BotChat, kb, mo
     # the next message still finds the dialog stale: notice first, then a normal answer.
     await bot_chat.send("/dose")
     dialogs = bot_chat.application.services.dialogs
-    later = dialogs.clock() + dialog_steps.DIALOG_TIMEOUT + 1
+    later = dialogs.clock() + dialogs.quiet + 1
     monkeypatch.setattr(dialogs, "clock", lambda: later)
     replies = await bot_chat.send("what is glutamine")
     assert "Type /dose to start again" in replies[0].text

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.units import (
+from bot.dialogs.units import (
     KG_PER_LB,
     MAX_WEIGHT_KG,
     MIN_WEIGHT_KG,
@@ -163,6 +163,6 @@ def test_big_numbers_are_read_as_big(text: str, expected: str):
 
 @pytest.mark.parametrize(("text", "cm"), [("5 ft 70kg", 152.4), ("6 ft and 90kg", 182.88)])
 def test_a_weight_after_a_height_is_not_read_as_inches(text: str, cm: float):
-    from bot.units import find_height
+    from bot.dialogs.units import find_height
 
     assert find_height(text) == Height(pytest.approx(cm))

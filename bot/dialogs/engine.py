@@ -1,0 +1,172 @@
+"""The dialog engine: runs any registered dialog's steps over one chat's dialog data (pure).
+
+No Telegram here: a dialog's state is a plain dict (kept per chat in the user's persisted
+user_data), every step takes the text a user typed or the button they pressed, and returns an
+Outcome: the replies to send and the step that now waits (None when the dialog has ended).
+
+What every dialog gets from the engine: a typed answer as well as a button; a wrong answer gets
+a specific re-ask and the third wrong answer in a row ends the dialog kindly; a typed question
+that clearly is no answer is answered, then the step's question is asked again; red-flag
+wording ends the dialog with the urgent answer and says so; "stop" or "cancel" ends it; and a
+dialog quiet for DIALOG_TIMEOUT seconds (`Engine.quiet`) has expired.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from bot.dialogs.registry import Dialog, Outcome, Registry
+from bot.knowledge import URGENT, KnowledgeBase
+from bot.matching import ANSWER, CLARIFY, Matcher
+from bot.replies import Replies, Reply
+from bot.text import normal_form, words
+
+MAX_TRIES = 3  # wrong answers in a row before the dialog gives up
+DIALOG_TIMEOUT = 15 * 60  # seconds of quiet after which a dialog ends
+MAX_ANSWER_LENGTH = 200  # longer text is no answer to a step (and would only cost parsing)
+_STOP = {"cancel", "stop", "quit", "exit", "nevermind", "never mind", "abort"}
+
+
+class Engine:
+    """Runs the registry's dialogs over a mutable dict of one user's dialog data in one chat."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        matcher: Matcher,
+        replies: Replies,
+        registry: Registry,
+        clock: Callable[[], float] = time.time,
+        quiet: float = DIALOG_TIMEOUT,
+    ) -> None:
+        self.kb = kb
+        self.quiet = quiet  # seconds of quiet after which a dialog has expired
+        self.matcher = matcher
+        self.replies = replies
+        self.registry = registry
+        self.clock = clock
+
+    # -- starting, asking, ending ----------------------------------------------------------
+
+    def start(self, name: str, data: dict, text: str | None = None) -> Outcome:
+        """Begin a dialog afresh; what the opening question already says fills its steps."""
+        data.clear()
+        if text and self.matcher.red_flag(text):
+            return self.urgent(data)
+        dialog = self.registry.by_name[name]
+        data.update(name=name, tries=0)
+        return dialog.start(self, data, text or "")
+
+    def intro(self, name: str) -> Reply:
+        """The answer that introduces a dialog, without its related buttons (they distract)."""
+        return Reply(self.replies.answer(self.registry.by_name[name].intro).text)
+
+    def ask(self, data: dict) -> Reply:
+        """The question of the current step, with its buttons."""
+        return self.registry.steps[data["step"]].ask(self, data)
+
+    def dialog(self, data: dict) -> Dialog:
+        return self.registry.by_name[data["name"]]
+
+    def active(self, data: dict) -> bool:
+        """Whether a dialog is waiting for an answer in this data."""
+        return data.get("step") in self.registry.steps
+
+    def expired(self, data: dict) -> bool:
+        """Whether the dialog has been quiet for `quiet` seconds or more."""
+        return self.active(data) and self.clock() - data.get("at", 0.0) >= self.quiet
+
+    def due(self, data: dict) -> float:
+        """Seconds until the dialog expires (0 when it already has)."""
+        return max(data.get("at", 0.0) + self.quiet - self.clock(), 0.0)
+
+    def command(self, data: dict) -> str:
+        """The command that starts the current dialog again."""
+        dialog = self.registry.by_name.get(data.get("name", ""))
+        return "/" + (dialog.command if dialog else self.registry.dialogs[0].command)
+
+    def timeout(self, data: dict) -> Reply:
+        reply = Reply(self.kb.message("timeout", command=self.command(data)))
+        data.clear()
+        return reply
+
+    def cancel(self, data: dict) -> Reply:
+        data.clear()
+        return Reply(self.kb.message("cancelled"))
+
+    def end(self, data: dict, *replies: Reply) -> Outcome:
+        """End the dialog with these replies."""
+        data.clear()
+        return Outcome(replies, None)
+
+    def urgent(self, data: dict) -> Outcome:
+        """Red-flag wording: the urgent answer, and the dialog ends (and says so)."""
+        ended = bool(data.get("step"))
+        data.clear()
+        replies = [self.replies.answer(self.kb.intent(URGENT).answer)]
+        if ended:
+            replies.append(Reply(self.kb.message("dialog_stopped_urgent")))
+        return Outcome(tuple(replies), None)
+
+    # -- taking an answer ------------------------------------------------------------------
+
+    def handle(
+        self, data: dict, step: str, text: str | None = None, button: str | None = None
+    ) -> Outcome:
+        """Take the typed text or the pressed button (callback data without DIALOG_DATA) as
+        the answer to `step`, the step the conversation waits at."""
+        if not self.active(data) or data["step"] != step:
+            data.clear()
+            return Outcome((Reply(self.kb.message("expired_button")),), None)
+        text = (text or "").strip()
+        if text and self.matcher.red_flag(text):
+            return self.urgent(data)
+        if button is None and normal_form(text) in _STOP:
+            return Outcome((self.cancel(data),), None)
+        if len(text) > MAX_ANSWER_LENGTH:
+            problem = self.kb.message("dialog_too_long") + "\n" + self.ask(data).text
+            return self.fail(data, text, problem)
+        return self.registry.steps[step].take(self, data, text, button)
+
+    def go(self, data: dict, step: str, *before: Reply) -> Outcome:
+        """Move to a step and ask its question."""
+        data["step"] = step
+        data["tries"] = 0
+        data["at"] = self.clock()
+        return Outcome((*before, self.ask(data)), step)
+
+    def fail(self, data: dict, text: str, problem: str) -> Outcome:
+        """A wrong answer: answer a real question instead, or re-ask, or give up at the third."""
+        if text:
+            question = self.question(data, text)
+            if question is not None:
+                return question
+        data["tries"] = data.get("tries", 0) + 1
+        data["at"] = self.clock()
+        if data["tries"] >= MAX_TRIES:
+            command = self.command(data)
+            return self.end(data, Reply(self.kb.message("too_many_tries", command=command)))
+        question = self.ask(data)
+        return Outcome((Reply(problem, question.buttons),), data["step"])
+
+    def question(self, data: dict, text: str, clarify: bool = False) -> Outcome | None:
+        """If text is clearly a question, answer it and ask the step's question again.
+
+        With `clarify`, a question the matcher is unsure of gets its "did you mean" too. A
+        question asking for another dialog switches to it.
+        """
+        if len(words(text)) < 2:
+            return None  # one word ("old", "heavy") is a try at an answer, not a question
+        decision = self.matcher.match(text)
+        if decision.decision != ANSWER and not (clarify and decision.decision == CLARIFY):
+            return None
+        wanted = self.registry.wanted(decision, text)
+        if wanted == data.get("name"):
+            return None  # about this very dialog: a wrong answer, not another question
+        if wanted:
+            return self.start(wanted, data, text)
+        data["at"] = self.clock()
+        again = self.ask(data)
+        reask = Reply(self.kb.message("dialog_reask") + "\n" + again.text, again.buttons)
+        return Outcome((self.replies.for_decision(decision), reask), data["step"])

@@ -1,0 +1,70 @@
+"""Understanding a message: answer with one intent, ask "did you mean", or decline (pure).
+
+A matcher is anything with `match(text, context) -> Decision` and a `red_flag(text)` check
+(the Matcher protocol). `build_matcher` is the one place one is built: the bot, the terminal
+chat, `python -m bot match`, `eval` and the benchmark all take theirs from it, and the
+MATCHER setting picks the implementation.
+
+decision.py  the Decision and the rule that turns scores into one
+gates.py     what is decided before scoring: red flags, too long, too short, other alphabets
+lexical.py   the word-based matcher (spelling, aliases, weighted overlap)
+evaluate.py  accuracy on a labelled question set, cross-validation
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from bot.knowledge import KnowledgeBase
+from bot.matching.decision import (
+    ANSWER,
+    CLARIFY,
+    FALLBACK,
+    OUT_OF_SCOPE,
+    Candidate,
+    Context,
+    Decision,
+)
+from bot.matching.lexical import LexicalMatcher
+
+
+class Matcher(Protocol):
+    """What the rest of the bot needs of a matcher."""
+
+    def match(self, text: str, context: Context | None = None) -> Decision:
+        """Decide what the bot does with one message."""
+        ...
+
+    def red_flag(self, text: str) -> bool:
+        """Whether the message raises a red flag (an emergency), whatever else it says."""
+        ...
+
+
+# The implementations, by the name the MATCHER setting gives.
+MATCHERS: dict[str, Callable[[KnowledgeBase], Matcher]] = {"lexical": LexicalMatcher}
+DEFAULT_MATCHER = "lexical"
+
+
+def build_matcher(kb: KnowledgeBase, kind: str = DEFAULT_MATCHER) -> Matcher:
+    """The matcher of that kind over the knowledge base (names: MATCHERS)."""
+    try:
+        factory = MATCHERS[kind]
+    except KeyError:
+        raise ValueError(f"unknown matcher {kind!r}: choose one of {', '.join(MATCHERS)}") from None
+    return factory(kb)
+
+
+__all__ = [
+    "ANSWER",
+    "CLARIFY",
+    "DEFAULT_MATCHER",
+    "FALLBACK",
+    "MATCHERS",
+    "OUT_OF_SCOPE",
+    "Candidate",
+    "Context",
+    "Decision",
+    "Matcher",
+    "build_matcher",
+]

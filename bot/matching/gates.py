@@ -1,0 +1,74 @@
+"""What is decided before any scoring: red flags, and messages too long, too short or not English.
+
+These rules hold whatever matcher scores the rest, so every implementation runs them first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from bot.knowledge import URGENT, KnowledgeBase
+from bot.matching.decision import Decision
+from bot.text import script_profile, words
+
+MIN_LETTERS = 3  # shorter messages are not read (but for the short_words of the data: "hi")
+RED_FLAG_LENGTH = 5000  # red flags are looked for this far, even in a message too long to read
+MAX_LENGTH = 1000  # a longer message is declined with a request for one short question
+
+Tokenizer = Callable[[str], list[str]]
+
+
+class RedFlags:
+    """Red-flag wording: every word group of one flag present makes a message urgent.
+
+    Words are compared after spelling and aliases but unstemmed: "I overdosed" is urgent,
+    "can you overdose" is not.
+    """
+
+    def __init__(self, kb: KnowledgeBase, tokens: Tokenizer) -> None:
+        self._tokens = tokens
+        self._flags = [
+            [{f" {' '.join(tokens(p))} " for p in group} for group in flag.all_of]
+            for flag in kb.red_flags
+        ]
+
+    def __call__(self, text: str) -> bool:
+        """True when the message (its first RED_FLAG_LENGTH characters) raises a red flag."""
+        said = f" {' '.join(self._tokens(text[:RED_FLAG_LENGTH]))} "
+        return any(
+            all(any(phrase in said for phrase in group) for group in groups)
+            for groups in self._flags
+        )
+
+
+class Gates:
+    """The rules that decide a message before scoring; `check` returns None to go on scoring."""
+
+    def __init__(self, kb: KnowledgeBase, red_flag: RedFlags) -> None:
+        self.red_flag = red_flag
+        self.short_words: Mapping[str, str] = kb.language.short_words
+        self.exact: dict[str, str] = {}
+        for intent in kb.intents:
+            for example in intent.examples:
+                self.exact.setdefault(" ".join(words(example)), intent.id)
+
+    def check(self, text: str) -> Decision | None:
+        """Decide by rule if a rule applies; None when the message is for the scorer."""
+        # Red flags first: an emergency inside a long story or beside other alphabets counts.
+        if self.red_flag(text):
+            return Decision.sure(text, URGENT, "red_flag")
+        if len(text) > MAX_LENGTH:
+            return Decision.declined(text, "too_long")
+        latin, other = script_profile(text)
+        if other > latin:
+            return Decision.declined(text, "not_english")
+        plain = " ".join(words(text))
+        letters = sum(ch.isalpha() for ch in plain)
+        if letters and plain in self.exact:
+            return Decision.sure(text, self.exact[plain], "exact")
+        if letters < MIN_LETTERS:
+            short = self.short_words.get(plain)
+            if short:  # "hi": too short to read, but a word the data names
+                return Decision.sure(text, short, "short_word")
+            return Decision.declined(text, "too_short" if plain else "empty")
+        return None

@@ -1,0 +1,1 @@
+"""What the tests need beside the product: the Bot API stand-in and its HTTP server."""
