@@ -8,6 +8,7 @@ matcher, dialogs) are built once per test session, as the bot builds them once a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -78,6 +79,20 @@ class BotChat:
     async def press_data(self, data: str) -> list[Sent]:
         sent = self.standin.sent[-1]
         return await self.feed(self.standin.button_update(sent, data))
+
+    async def wait_for(self, text: str, within: float = 5.0) -> Sent:
+        """The first message from now on holding `text`, sent by the bot on its own (a timeout);
+        fail if none comes within `within` seconds."""
+        start = len(self.standin.sent)
+        try:
+            async with asyncio.timeout(within):
+                while True:
+                    for sent in self.standin.sent[start:]:
+                        if text in sent.text:
+                            return sent
+                    await asyncio.sleep(0.02)  # the bot runs on this loop: let it work
+        except TimeoutError:
+            raise AssertionError(f"no message with {text!r} within {within} s") from None
 
     def buttons(self) -> list[str]:
         for sent in reversed(self.last):

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from bot import html
+from bot.knowledge.collect import Collector, read_yaml, string_list, text_of
 from bot.knowledge.model import (
     KINDS,
     MAX_TITLE,
@@ -31,7 +32,7 @@ from bot.knowledge.model import (
     Source,
 )
 from bot.knowledge.rules import RULES, Loaded
-from bot.knowledge.yamlfile import LineDict, YamlError, line_of, parse, read
+from bot.knowledge.yamlfile import LineDict, YamlError, line_of, parse
 from bot.text import normal_form
 
 MessageKeys = Mapping[str, frozenset[str]]  # message key -> the placeholders it may use
@@ -41,55 +42,8 @@ MessageKeys = Mapping[str, frozenset[str]]  # message key -> the placeholders it
 # Loading
 
 
-class _Collector:
-    """Gathers problems while loading, so one run reports all of them."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.problems: list[Problem] = []
-
-    def add(self, path: Path, line: int | None, message: str) -> None:
-        try:
-            shown = str(path.relative_to(self.root))
-        except ValueError:
-            shown = str(path)
-        self.problems.append(Problem(shown, line, message))
-
-    def keys(
-        self, path: Path, data: Any, required: Iterable[str], optional: Iterable[str], what: str
-    ) -> bool:
-        """Report unknown and missing keys of a mapping; False if it is no mapping at all."""
-        if not isinstance(data, dict):
-            self.add(path, line_of(data), f"{what} should be a mapping of keys to values")
-            return False
-        required, optional = set(required), set(optional)
-        line = line_of(data)
-        for key in data:
-            if key not in required | optional:
-                allowed = ", ".join(sorted(required | optional))
-                self.add(path, line_of(key, line), f"unknown key {key!r} in {what} ({allowed})")
-        for key in sorted(required - set(data)):
-            self.add(path, line, f"missing key {key!r} in {what}")
-        return True
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _string_list(
-    col: _Collector, path: Path, value: Any, what: str, line: int | None
-) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        col.add(path, line_of(value, line), f"{what} should be a list of strings")
-        return ()
-    return tuple(value)
-
-
-def _load_sources(col: _Collector, path: Path) -> dict[str, Source]:
-    data = _read_yaml(col, path)
+def _load_sources(col: Collector, path: Path) -> dict[str, Source]:
+    data = read_yaml(col, path)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -99,30 +53,19 @@ def _load_sources(col: _Collector, path: Path) -> dict[str, Source]:
     for source_id, entry in data.items():
         if not col.keys(path, entry, {"short", "citation"}, {"url"}, f"source {source_id!r}"):
             continue
-        short, citation = _text(entry.get("short")), _text(entry.get("citation"))
+        short, citation = text_of(entry.get("short")), text_of(entry.get("citation"))
         if short and citation:
             sources[str(source_id)] = Source(
-                str(source_id), short, citation, _text(entry.get("url"))
+                str(source_id), short, citation, text_of(entry.get("url"))
             )
     return sources
-
-
-def _read_yaml(col: _Collector, path: Path) -> Any:
-    if not path.is_file():
-        col.add(path, None, "file is missing")
-        return None
-    try:
-        return read(path)
-    except YamlError as error:
-        col.add(path, error.line, str(error))
-        return None
 
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
 
 
-def _load_answer(col: _Collector, path: Path) -> Answer | None:
-    text = path.read_text(encoding="utf-8")
+def _front_matter(col: Collector, path: Path, text: str) -> tuple[Any, int] | None:
+    """An answer file's front matter (lines counted from the file's top) and where it ends."""
     match = _FRONT_MATTER.match(text)
     if not match:
         col.add(path, 1, "should start with front matter between two '---' lines")
@@ -141,12 +84,22 @@ def _load_answer(col: _Collector, path: Path) -> Answer | None:
                 key.line += 1
         if isinstance(meta, LineDict):
             meta.line = 2
+    return meta, match.end()
+
+
+def _load_answer(col: Collector, path: Path) -> Answer | None:
+    """One content/<id>.html: front matter (id, title, sources, related, kind), then the body."""
+    text = path.read_text(encoding="utf-8")
+    found = _front_matter(col, path, text)
+    if found is None:
+        return None
+    meta, end = found
     required = {"id", "title", "sources", "related"}
     if not col.keys(path, meta, required, {"kind"}, "the front matter"):
         return None
-    answer_id, title = _text(meta.get("id")), _text(meta.get("title"))
-    body = text[match.end() :].strip()
-    body_line = text[: match.end()].count("\n") + 1
+    answer_id, title = text_of(meta.get("id")), text_of(meta.get("title"))
+    body = text[end:].strip()
+    body_line = text[:end].count("\n") + 1
     kind = meta.get("kind") or "fact"
     ok = True
     if answer_id != path.stem:
@@ -162,17 +115,17 @@ def _load_answer(col: _Collector, path: Path) -> Answer | None:
     if not body:
         col.add(path, body_line, "the answer has no body")
         ok = False
-    sources = _string_list(col, path, meta.get("sources"), "sources", 2)
-    related = _string_list(col, path, meta.get("related"), "related", 2)
+    sources = string_list(col, path, meta.get("sources"), "sources", 2)
+    related = string_list(col, path, meta.get("related"), "related", 2)
     if not ok:
         return None
     return Answer(answer_id, title, body, sources, related, kind)
 
 
 def _load_intents(
-    col: _Collector, path: Path, topic: str
+    col: Collector, path: Path, topic: str
 ) -> tuple[list[tuple[Intent, Any]], list[RedFlag]]:
-    data = _read_yaml(col, path)
+    data = read_yaml(col, path)
     if data is None:
         return [], []
     optional = {"red_flags"} if topic == "urgent" else set()
@@ -186,9 +139,9 @@ def _load_intents(
     for entry in entries:
         if not col.keys(path, entry, {"id", "answer", "examples"}, set(), "an intent"):
             continue
-        intent_id, answer_id = _text(entry.get("id")), _text(entry.get("answer"))
+        intent_id, answer_id = text_of(entry.get("id")), text_of(entry.get("answer"))
         line = entry.line
-        examples = _string_list(col, path, entry.get("examples"), "examples", line)
+        examples = string_list(col, path, entry.get("examples"), "examples", line)
         if not intent_id or not answer_id:
             col.add(path, line, "an intent needs an id and an answer")
             continue
@@ -202,21 +155,26 @@ def _load_intents(
             )
         intent = Intent(intent_id, answer_id, tuple(e.strip() for e in examples))
         intents.append((intent, entry))
+    return intents, _load_red_flags(col, path, data.get("red_flags") or [])
+
+
+def _load_red_flags(col: Collector, path: Path, entries: list) -> list[RedFlag]:
+    """The red flags of intents/urgent.yaml: each a name and groups of phrases."""
     red_flags = []
-    for entry in data.get("red_flags") or []:
+    for entry in entries:
         if not col.keys(path, entry, {"name", "all_of"}, set(), "a red flag"):
             continue
         groups = entry.get("all_of")
         if not isinstance(groups, list) or not groups:
             col.add(path, entry.line, "a red flag's all_of should be a list of word lists")
             continue
-        parsed = tuple(_string_list(col, path, g, "a red-flag group", entry.line) for g in groups)
+        parsed = tuple(string_list(col, path, g, "a red-flag group", entry.line) for g in groups)
         red_flags.append(RedFlag(str(entry.get("name")), parsed))
-    return intents, red_flags
+    return red_flags
 
 
-def _load_language(col: _Collector, path: Path) -> Language:
-    data = _read_yaml(col, path)
+def _load_language(col: Collector, path: Path) -> Language:
+    data = read_yaml(col, path)
     if data is None or not col.keys(
         path, data, {"aliases", "stopwords"}, {"short_words"}, "the file"
     ):
@@ -237,7 +195,7 @@ def _load_language(col: _Collector, path: Path) -> Language:
     for key, value in clean.items():
         if value in clean and clean[value] != value:
             col.add(path, None, f"alias {key!r} -> {value!r} leads to another alias")
-    stopwords = _string_list(col, path, data.get("stopwords"), "stopwords", data.line)
+    stopwords = string_list(col, path, data.get("stopwords"), "stopwords", data.line)
     short_words = data.get("short_words") or {}
     if not isinstance(short_words, dict):
         col.add(path, line_of(short_words), "'short_words' should map words to intent ids")
@@ -249,15 +207,15 @@ def _load_language(col: _Collector, path: Path) -> Language:
     )
 
 
-def _load_out_of_scope(col: _Collector, path: Path) -> tuple[str, ...]:
-    data = _read_yaml(col, path)
+def _load_out_of_scope(col: Collector, path: Path) -> tuple[str, ...]:
+    data = read_yaml(col, path)
     if data is None or not col.keys(path, data, {"examples"}, set(), "the file"):
         return ()
-    return tuple(e.strip() for e in _string_list(col, path, data.get("examples"), "examples", 1))
+    return tuple(e.strip() for e in string_list(col, path, data.get("examples"), "examples", 1))
 
 
-def _load_messages(col: _Collector, path: Path, keys: MessageKeys) -> dict[str, str]:
-    data = _read_yaml(col, path)
+def _load_messages(col: Collector, path: Path, keys: MessageKeys) -> dict[str, str]:
+    data = read_yaml(col, path)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -296,7 +254,7 @@ def check(
     `render` turns an answer into the text the bot sends, so that the HTML Telegram receives
     is what gets checked.
     """
-    col = _Collector(root)
+    col = Collector(root)
     content, intents_dir = root / "content", root / "intents"
     sources = _load_sources(col, content / "sources.yaml")
     messages = _load_messages(col, content / "messages.yaml", message_keys)
@@ -329,7 +287,7 @@ def check(
 
 
 def _load_all_intents(
-    col: _Collector, intents_dir: Path
+    col: Collector, intents_dir: Path
 ) -> tuple[list[tuple[Intent, Path, Any]], list[RedFlag]]:
     """Every topic's intent file (files starting with _ hold language data, not intents)."""
     intents: list[tuple[Intent, Path, Any]] = []

@@ -3,12 +3,7 @@
 Pure Python, no Telegram. Built once from the knowledge base at start-up; `match()` is then cheap
 enough to call on every message.
 
-How a message is read (Analyzer):
-1. Normalise: Unicode NFKC, case folding, accents, punctuation and emoji dropped (bot.text).
-2. Spell: a word the knowledge base has never seen is replaced by the nearest word it has, by
-   rapidfuzz's OSA edit distance, allowing more edits for longer words ("glutamin" -> glutamine).
-3. Aliases from intents/_language.yaml turn phrases into canonical words ("intestinal
-   permeability" -> "leaky gut"), then words are stemmed and stop words dropped.
+A message is read by bot.matching.analyzer (normalised, spelt, aliased, stemmed).
 
 How it is scored: every word carries its inverse document frequency over the intents, so words
 that nearly every intent uses ("glutamine", "leaky gut") weigh little and words that single out
@@ -24,36 +19,15 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from functools import lru_cache
 
-import snowballstemmer
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
+from rapidfuzz import fuzz
 
 from bot.knowledge import KnowledgeBase
+from bot.matching.analyzer import Analyzer
 from bot.matching.decision import ANSWER, CLARIFY, FALLBACK, OUT_OF_SCOPE, Context, Decision, decide
 from bot.matching.gates import Gates, RedFlags
-from bot.text import words
-
-# Spelling correction with rapidfuzz. OSA counts a swap of two letters as one edit ("hwo").
-TYPO_SCORER = OSA.distance
-TYPO_PROCESSOR = None  # words are already normalised by bot.text.words
-MIN_TYPO_LENGTH = 3  # shorter words are taken as typed
-SHORT_WORD = 4  # up to this length, a changed letter is more likely another word than a typo
-
-
-TYPO_EDITS = ((7, 1), (11, 2))  # (longest length, edits allowed); longer words: 3
-
-
-def max_typo_edits(length: int) -> int:
-    """How many edits a word of this length may be away from the word it is read as."""
-    for longest, edits in TYPO_EDITS:
-        if length <= longest:
-            return edits
-    return 3
-
 
 # Rescoring the best examples with rapidfuzz: how alike the two word sequences are, in order.
 RESCORE_SCORER = fuzz.token_sort_ratio
@@ -66,7 +40,6 @@ CANDIDATE_INTENTS = 12  # intents the index keeps before examples are scored
 CANDIDATE_RATIO = 0.5  # ...and only those within this share of the best intent's score
 TELLING_SHARE = 0.25
 TOP_TERMS = 2  # ...and the question's most telling words, whatever their weight
-NUMBER = "#"  # every number reads as this one word
 # A word the knowledge base has never seen weighs this much times its rarest word: a question
 # about something else ("is zinc safe") stays unanswered rather than matching on "safe".
 UNKNOWN_WEIGHT = 1.6
@@ -76,127 +49,6 @@ _SEGMENT = re.compile(r"[.?!;:\n]+|,\s+")
 STORY_TERMS = 4  # a message with this many content words may be a story: read it by sentence
 MIN_SEGMENT_TERMS = 2
 SEGMENT_WEIGHT = 0.75
-
-
-class Analyzer:
-    """Turns text into the words the matcher compares: spelt, aliased, stemmed, stop words out."""
-
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self._stem = snowballstemmer.stemmer("english").stemWord
-        self._stems: dict[str, str] = {}  # the stemmer is pure Python: remember its answers
-        self.stopwords = kb.language.stopwords
-        self.aliases: dict[tuple[str, ...], tuple[str, ...]] = {
-            tuple(key.split()): tuple(value.split()) for key, value in kb.language.aliases.items()
-        }
-        self.longest_alias = max((len(k) for k in self.aliases), default=1)
-        counts: Counter[str] = Counter()
-        for text in _all_texts(kb):
-            counts.update(words(text))
-        for key, value in kb.language.aliases.items():
-            counts.update(key.split())
-            counts.update(value.split())
-        for flag in kb.red_flags:
-            for group in flag.all_of:
-                for phrase in group:
-                    counts.update(words(phrase))
-        counts.update(self.stopwords)
-        self.vocabulary = frozenset(w for w in counts if not w[0].isdigit())
-        self.stems = frozenset(self.stem(w) for w in self.vocabulary)
-        # Candidates by first letter and length, most frequent first, so that a tie in edit
-        # distance goes to the commoner word. Typos rarely hit a word's first letter, and
-        # requiring it keeps real words apart ("mole" is not "role").
-        buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
-        for word, _ in counts.most_common():
-            if not word[0].isdigit():
-                buckets[(word[0], len(word))].append(word)
-        self._buckets = dict(buckets)
-        self.spell = lru_cache(maxsize=65536)(self._spell)
-        # Red flags and scoring read the same message: read it once.
-        self._tokens = lru_cache(maxsize=256)(self._read)
-
-    def _spell(self, word: str) -> str:
-        """The known word a typed word stands for: itself if known, else the nearest one.
-
-        Typos rarely hit a word's first letter, so candidates keep it (or have the first two
-        letters swapped: "lgutamine"). Short words are where real words sit one letter apart
-        ("wine", "wife"), so up to four letters only a swap of the last two letters, or one
-        letter more or less, counts as a typo.
-        """
-        if word in self.vocabulary or len(word) < MIN_TYPO_LENGTH or word[0].isdigit():
-            return word
-        if self.stem(word) in self.stems:
-            return word  # another form of a known word ("junction", "junctions")
-        if len(word) == MIN_TYPO_LENGTH:  # three letters: the last two swapped ("hwo", "teh")
-            swapped = word[0] + word[2] + word[1]
-            return swapped if swapped in self.vocabulary else word
-        edits = max_typo_edits(len(word))
-        candidates: list[tuple[int, str]] = []
-        for first in {word[0], word[1]}:
-            # Same length first, then one letter more (a dropped letter is the commonest typo).
-            for length in sorted(
-                range(len(word) - edits, len(word) + edits + 1),
-                key=lambda n: (abs(n - len(word)), n < len(word)),
-            ):
-                choices = self._buckets.get((first, length))
-                if not choices:
-                    continue
-                found = process.extractOne(
-                    word,
-                    choices,
-                    scorer=TYPO_SCORER,
-                    processor=TYPO_PROCESSOR,
-                    score_cutoff=edits,
-                )
-                if found and self._plausible_typo(word, found[0]):
-                    candidates.append((int(found[1]), found[0]))
-        if not candidates:
-            return word
-        return min(candidates, key=lambda c: c[0])[1]  # stable: the first of the nearest
-
-    @staticmethod
-    def _plausible_typo(typed: str, known: str) -> bool:
-        if known[0] != typed[0] and known[:2] != typed[1::-1]:
-            return False  # a lost or changed first letter: "snow" is not "now"
-        if len(typed) <= SHORT_WORD:
-            return len(known) != len(typed) or sorted(known) == sorted(typed)
-        return True
-
-    def tokens(self, text: str) -> list[str]:
-        """Words after spelling and aliases, before stemming; numbers as NUMBER."""
-        return list(self._tokens(text))
-
-    def _read(self, text: str) -> tuple[str, ...]:
-        raw = [NUMBER if w[0].isdigit() else self.spell(w) for w in words(text)]
-        out: list[str] = []
-        i = 0
-        while i < len(raw):
-            for size in range(min(self.longest_alias, len(raw) - i), 0, -1):
-                target = self.aliases.get(tuple(raw[i : i + size]))
-                if target is not None:
-                    out.extend(target)
-                    i += size
-                    break
-            else:
-                out.append(raw[i])
-                i += 1
-        return tuple(out)
-
-    def stem(self, word: str) -> str:
-        stem = self._stems.get(word)
-        if stem is None:
-            stem = self._stems[word] = word if word == NUMBER else self._stem(word)
-        return stem
-
-    def terms(self, text: str, tokens: list[str] | None = None) -> list[str]:
-        """The stemmed content words of text (or of its tokens), in order, stop words dropped."""
-        tokens = self.tokens(text) if tokens is None else tokens
-        return [self.stem(w) for w in tokens if w not in self.stopwords]
-
-
-def _all_texts(kb: KnowledgeBase) -> Iterable[str]:
-    for intent in kb.intents:
-        yield from intent.examples
-    yield from kb.out_of_scope
 
 
 class LexicalMatcher:
@@ -215,6 +67,7 @@ class LexicalMatcher:
         self._build(labelled)
 
     def _build(self, labelled: Sequence[tuple[str, str]]) -> None:
+        """Weigh every word, index every example, and note the words only off-topic use."""
         self.labels: list[str] = sorted({label for label, _ in labelled})
         index = {label: n for n, label in enumerate(self.labels)}
         example_terms = [(index[label], self.analyzer.terms(text)) for label, text in labelled]
@@ -229,42 +82,44 @@ class LexicalMatcher:
         self.unknown_idf = UNKNOWN_WEIGHT * math.log(1 + classes)
         # A word in more than TELLING_SHARE of the intents tells little about which is meant.
         self.telling_idf = math.log(1 + 1 / TELLING_SHARE)
-        # Every example as plain parallel lists (the scoring loop's hot path reads them):
-        # its set of words, 1 / the length of its weighted word vector, and its words joined.
-        self._example_terms: list[frozenset[str]] = []
-        self._inverse_norms: list[float] = []
-        self._example_texts: list[str] = []
+        self._index_examples(example_terms)
+        oos = index.get(OUT_OF_SCOPE)
+        self.out_of_scope_label = oos
+        in_scope = [vocabularies[n] for n, label in enumerate(self.labels) if label != OUT_OF_SCOPE]
+        self.foreign_terms = frozenset(
+            t
+            for t in (vocabularies[oos] if oos is not None else ())
+            if all(t not in vocabulary for vocabulary in in_scope)
+        )
+
+    def _index_examples(self, example_terms: list[tuple[int, list[str]]]) -> None:
+        """Every example as plain parallel lists (the scoring loop's hot path reads them), the
+        examples of each intent by word, and the word -> intent index of centroids."""
+        self._example_terms: list[frozenset[str]] = []  # its set of words
+        self._inverse_norms: list[float] = []  # 1 / the length of its weighted word vector
+        self._example_texts: list[str] = []  # its words joined, for the rapidfuzz rescoring
         # Per intent, word -> the examples using it: only examples that share a word with the
         # question are ever looked at.
         self.postings: list[dict[str, list[int]]] = [{} for _ in self.labels]
         centroids: list[Counter[str]] = [Counter() for _ in self.labels]
         for label, terms in example_terms:
-            unique = set(terms)
+            unique = sorted(set(terms))
             if not unique:
                 continue
-            weights = {t: self.idf[t] for t in unique}
-            norm = math.sqrt(sum(w * w for w in weights.values()))
+            norm = math.sqrt(math.fsum(self.idf[t] ** 2 for t in unique))
             number = len(self._example_terms)
             self._example_terms.append(frozenset(unique))
             self._inverse_norms.append(1 / norm)
             self._example_texts.append(" ".join(terms))
-            for t, w in weights.items():
-                centroids[label][t] += w / norm
+            for t in unique:
+                centroids[label][t] += self.idf[t] / norm
                 self.postings[label].setdefault(t, []).append(number)
-        in_scope = {n for n, label in enumerate(self.labels) if label != OUT_OF_SCOPE}
-        oos = index.get(OUT_OF_SCOPE)
-        self.out_of_scope_label = oos
-        self.foreign_terms = frozenset(
-            t
-            for t in (vocabularies[oos] if oos is not None else ())
-            if all(t not in vocabularies[n] for n in in_scope)
-        )
         # The index: word -> [(intent, weight of the word in that intent's normalised centroid)].
         self.index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for label, centroid in enumerate(centroids):
-            norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
-            for t, w in centroid.items():
-                self.index[t].append((label, w / norm))
+            norm = math.sqrt(math.fsum(w * w for w in centroid.values())) or 1.0
+            for t in sorted(centroid):
+                self.index[t].append((label, centroid[t] / norm))
 
     # -- scoring --------------------------------------------------------------------------
 

@@ -137,10 +137,13 @@ class DialogHandlers:
     async def from_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
         """A dialog's start button ("Estimate my dose", "Start again")."""
         query = update.callback_query
-        await acknowledge(query)
         name = (query.data or "").removeprefix(START_DATA)
-        if name not in self.registry.by_name:  # forged data the pattern let through
+        if name not in self.registry.by_name:
+            # Empty data passes every pattern (python-telegram-bot matches only non-empty
+            # data): answer it like any other button that leads nowhere.
+            await self.questions.button(update, context)
             return ConversationHandler.END
+        await acknowledge(query)
         return await self.start(name, update, context)
 
     async def from_link(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:

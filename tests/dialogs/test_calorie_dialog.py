@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -175,8 +174,7 @@ async def test_a_dialog_left_open_over_a_restart_still_times_out(tmp_path: Path,
         await chat.send("/calories")
     monkeypatch.setattr(shared_services().dialogs, "quiet", 0.3)
     async with running_bot(standin, database) as chat:
-        await asyncio.sleep(0.6)
-        assert "Type /calories to start again" in standin.sent[-1].text
+        await chat.wait_for("Type /calories to start again")
         [reply] = await chat.send("what is glutamine")
         assert "20 amino acids" in reply.text  # a question again, not a dialog answer
 

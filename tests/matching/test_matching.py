@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -247,3 +248,24 @@ def test_red_flags_count_in_long_and_mixed_script_messages(matcher: Matcher):
     story = "I have been reading about gut health for a long time. " * 30
     assert matcher.match(story + "Today there is blood in my stool").intent == "urgent"
     assert matcher.match("Сегодня кровь в стуле, blood in stool").intent == "urgent"
+
+
+def test_the_same_text_gets_the_same_decision_whatever_the_hash_seed():
+    from bot.matching.evaluate import read_questions
+
+    questions = [q.text for q in read_questions(PROJECT_ROOT / "tests" / "data" / "dev.yaml")]
+    questions.append("what foods harm the gut lining")
+    runs = []
+    for seed in ("0", "1", "12345"):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "match"],
+            input="\n".join(questions) + "\n",
+            capture_output=True,
+            text=True,
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        runs.append(result.stdout)
+    assert runs[0] == runs[1] == runs[2]

@@ -76,15 +76,18 @@ async def test_deep_link_to_unknown_answer_falls_back_to_welcome(bot_chat: BotCh
     ],
 )
 async def test_a_question_per_topic_gets_its_answer_with_source(
-    bot_chat: BotChat, kb, question: str, answer_id: str
+    bot_chat: BotChat, services, question: str, answer_id: str
 ):
     [reply] = await bot_chat.send(question)
-    answer = kb.answers[answer_id]
+    answer = services.kb.answers[answer_id]
     assert answer.body in reply.text
     if answer.sources:
         assert "Source: " in bot_chat.text()
-    for related in answer.related:
-        assert any(related in data or data.startswith("go:") for data in reply.data)
+    # One button per related answer, in order: "a:<id>", or "go:<dialog>" for a dialog's intro.
+    expected = [services.replies.button(related).data for related in answer.related]
+    assert reply.data == expected
+    pairs = zip(expected, answer.related, strict=True)
+    assert all(d == f"a:{r}" or d.startswith("go:") for d, r in pairs)
 
 
 async def test_urgent_wording_wins_over_everything_else(bot_chat: BotChat, kb):
