@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -195,6 +197,13 @@ async def test_queries_are_logged_without_their_text_or_the_user(
     assert "inline query decided: answer dose" in caplog.text
     assert "glutamine should" not in caplog.text
     assert "987654321" not in caplog.text
+
+
+async def test_an_inline_query_leaves_no_record_of_the_user(bot_chat: BotChat, tmp_path: Path):
+    await ask_inline(bot_chat, "glutamine dose", user_id=555)
+    await bot_chat.application.update_persistence()
+    with closing(sqlite3.connect(tmp_path / "bot.sqlite3")) as db:
+        assert db.execute("SELECT user_id FROM user_data").fetchall() == []
 
 
 async def test_a_query_telegram_gave_up_on_is_not_an_error(
