@@ -73,8 +73,10 @@ def offer(kb: KnowledgeBase, answer_id: str) -> Offer:
 def inline_offers(services: Services, text: str, decision: Decision) -> InlineOffers:
     """What to offer for an inline query, best first; `decision` is the matcher's on `text`."""
     kb, registry = services.kb, services.registry
-    answered = kb.intent(decision.intent).answer if decision.intent else None
-    if services.matcher.red_flag(text) or (decision.decision == ANSWER and answered == URGENT):
+    answered = None  # the answer the matcher is sure of
+    if decision.decision == ANSWER and decision.intent:
+        answered = kb.intent(decision.intent).answer
+    if services.matcher.red_flag(text) or answered == URGENT:
         return InlineOffers((offer(kb, URGENT),))
     ids: list[str] = []
     dialog = None
@@ -84,7 +86,7 @@ def inline_offers(services: Services, text: str, decision: Decision) -> InlineOf
         ids.append(intro)
         label = kb.message("inline_dialog", button=kb.message(f"button_{name}"))
         dialog = DialogLink(label, answer_id_to_payload(intro))
-    if decision.decision == ANSWER and answered:
+    if answered:
         ids.append(answered)
     if decision.decision in (ANSWER, CLARIFY):
         ids += [kb.intent(c.intent).answer for c in decision.candidates]
