@@ -74,6 +74,8 @@ CORE_MESSAGES: Mapping[str, frozenset[str]] = MappingProxyType(
         "dialog_reask": frozenset(),
         "dialog_too_long": frozenset(),
         "dialog_stopped_urgent": frozenset(),
+        "inline_open": frozenset(),
+        "inline_dialog": frozenset({"button"}),
     }
 )
 

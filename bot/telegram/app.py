@@ -21,13 +21,15 @@ from bot.config import Settings
 from bot.services import Services
 from bot.telegram.common import decider
 from bot.telegram.dialogs import DialogHandlers, conversation, resume_timeouts
+from bot.telegram.inline import InlineQueries
 from bot.telegram.persistence import SQLitePersistence
 from bot.telegram.questions import Questions
 
 _LOGGER = logging.getLogger(__name__)
 
 # Only what the handlers use: edits, channel posts, polls and the rest are never even sent.
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+# chosen_inline_result is not among them: the bot does not use it (see bot/telegram/inline.py).
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 RATE_LIMIT_RETRIES = 3  # AIORateLimiter retries a request this often after RetryAfter
 
 
@@ -49,15 +51,31 @@ class BotApplication(Application):
 
 
 async def _post_init(application: Application) -> None:
-    """Publish the command menu, description and short description; resume dialog timeouts."""
+    """Publish the command menu, description and short description; resume dialog timeouts;
+    say whether inline mode is on."""
     services = _services(application)
     kb, bot = services.kb, application.bot
+    _log_inline_mode(bot.supports_inline_queries, bot.username)
     await bot.set_my_commands(
         [BotCommand(name, kb.message(f"command_{name}")) for name in services.commands]
     )
     await bot.set_my_description(kb.message("description"))
     await bot.set_my_short_description(kb.message("short_description"))
     resume_timeouts(application, application.dialog_handlers)  # type: ignore[attr-defined]
+
+
+def _log_inline_mode(on: bool, username: str) -> None:
+    """Inline mode is switched on at @BotFather, not by the bot: say how when it is off."""
+    if on:
+        _LOGGER.info("inline mode is on: '@%s <question>' offers answers in any chat", username)
+    else:
+        _LOGGER.warning(
+            "inline mode is off, so '@%s <question>' does nothing in other chats. To switch it "
+            "on, send /setinline to @BotFather, choose @%s and give a placeholder such as "
+            "'ask about glutamine or leaky gut'",
+            username,
+            username,
+        )
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -117,6 +135,9 @@ def build_application(
     # answers; whatever it does not claim falls through to the questions and commands.
     application.add_handler(conversation(dialogs, services, decide))
     for handler in questions.handlers():
+        application.add_handler(handler)
+    # Inline queries come from any chat and carry no chat: nothing above ever claims one.
+    for handler in InlineQueries(services, decide).handlers():
         application.add_handler(handler)
     application.add_error_handler(_on_error)
     return application

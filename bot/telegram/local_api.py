@@ -60,6 +60,9 @@ class LocalBotAPI:
         self.sent: list[Sent] = []
         self.callback_answers: list[dict] = []
         self.profile: dict[str, Any] = {}
+        # Inline mode is switched on at @BotFather; the terminal chat has no BotFather to ask,
+        # so it reports it on rather than warn over the chat at every start.
+        self.supports_inline_queries = True
         self._message_ids = itertools.count(1000)
         self._update_ids = itertools.count(1)
         self._user_message_ids = itertools.count(1)
@@ -73,7 +76,7 @@ class LocalBotAPI:
             "username": BOT_USERNAME,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": self.supports_inline_queries,
         }
 
     # -- what the bot calls ---------------------------------------------------------------

@@ -94,13 +94,22 @@ class SQLitePersistence(BasePersistence[dict, dict, dict]):
                 (name, json.dumps(key), json.dumps(new_state)),
             )
 
+    # python-telegram-bot writes the (empty) data of every user and chat an update came from,
+    # even an inline query typed in a chat the bot is not in. Empty data is no data: keep no
+    # row, so nobody is on record for merely having asked.
     async def update_user_data(self, user_id: int, data: dict) -> None:
+        if not data:
+            await self.drop_user_data(user_id)
+            return
         self._write(
             "INSERT OR REPLACE INTO user_data (user_id, data) VALUES (?, ?)",
             (user_id, json.dumps(data)),
         )
 
     async def update_chat_data(self, chat_id: int, data: dict) -> None:
+        if not data:
+            await self.drop_chat_data(chat_id)
+            return
         self._write(
             "INSERT OR REPLACE INTO chat_data (chat_id, data) VALUES (?, ?)",
             (chat_id, json.dumps(data)),

@@ -1,15 +1,21 @@
 """The tests' Bot API stand-in: the terminal chat's local Bot API, plus what tests need.
 
 It records every call, can fail a method once as Telegram would (`fail_next`), queues updates
-for long polling (`getUpdates`) and accepts a webhook. tests/support/server.py serves it over
+for long polling (`getUpdates`), accepts a webhook, and answers inline queries, refusing
+results Telegram would refuse (`inline_query_update` builds the query, `inline_answers` records
+what the bot offered). tests/support/server.py serves it over
 HTTP on loopback, for the end-to-end tests that run the bot as its own process.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
+from bot import html
 from bot.telegram.local_api import (
     BOT_ID,
     BOT_USERNAME,
@@ -28,16 +34,85 @@ __all__ = [
     "STAND_IN_TOKEN",
     "BotAPIError",
     "BotAPIStandIn",
+    "InlineAnswer",
     "Sent",
     "StandInRequest",
 ]
 
 
+MAX_INLINE_RESULTS = 50
+MAX_RESULT_ID_BYTES = 64
+# Deep-link payloads (start parameters): 1 to 64 of these characters.
+START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+DEEP_LINK = re.compile(rf"https://t\.me/{BOT_USERNAME}\?start=(?P<payload>.*)")
+
+
+@dataclass
+class InlineAnswer:
+    """One answerInlineQuery call, as the stand-in accepted it."""
+
+    query_id: str
+    results: list[dict]
+    cache_time: int | None
+    is_personal: bool | None
+    button: dict | None
+
+    @property
+    def ids(self) -> list[str]:
+        return [r["id"] for r in self.results]
+
+    @property
+    def titles(self) -> list[str]:
+        return [r["title"] for r in self.results]
+
+    @property
+    def texts(self) -> list[str]:
+        return [r["input_message_content"]["message_text"] for r in self.results]
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _check_inline_result(result: dict) -> None:
+    """Refuse one result as Telegram would (for the fields this bot uses)."""
+    result_id = str(result.get("id", ""))
+    if not 1 <= len(result_id.encode()) <= MAX_RESULT_ID_BYTES:
+        raise BotAPIError(400, "Bad Request: RESULT_ID_INVALID")
+    if result.get("type") != "article":
+        raise BotAPIError(400, "Bad Request: RESULT_TYPE_INVALID")
+    if not str(result.get("title", "")).strip():
+        raise BotAPIError(400, "Bad Request: ARTICLE_TITLE_EMPTY")
+    content = result.get("input_message_content") or {}
+    text = str(content.get("message_text", ""))
+    if content.get("parse_mode") == "HTML":
+        problems = html.problems(text)
+        if problems:
+            raise BotAPIError(400, f"Bad Request: can't parse entities: {problems[0]}")
+    elif not text.strip():
+        raise BotAPIError(400, "Bad Request: MESSAGE_EMPTY")
+    elif len(text) > html.MAX_MESSAGE_LENGTH:
+        raise BotAPIError(400, "Bad Request: MESSAGE_TOO_LONG")
+    for row in (result.get("reply_markup") or {}).get("inline_keyboard", []):
+        for button in row:
+            url = button.get("url")
+            if url is not None and not url.startswith(("https://", "http://", "tg://")):
+                raise BotAPIError(400, "Bad Request: BUTTON_URL_INVALID")
+            link = DEEP_LINK.fullmatch(url or "")
+            if link and not START_PARAMETER.fullmatch(link["payload"]):
+                raise BotAPIError(400, "Bad Request: START_PARAM_INVALID")
+            if len(button.get("callback_data", "").encode()) > 64:
+                raise BotAPIError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+
 class BotAPIStandIn(LocalBotAPI):
-    """The local Bot API, recording calls, failing on demand, polling and webhooks."""
+    """The local Bot API, recording calls, failing on demand, polling, webhooks, inline mode."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.supports_inline_queries = False  # a new bot's getMe, until /setinline at BotFather
+        self.inline_answers: list[InlineAnswer] = []
+        self._open_inline_queries: set[str] = set()  # asked and not answered yet
         self.calls: list[tuple[str, dict]] = []
         self.updates: list[dict] = []  # queued for getUpdates
         self.webhook: dict = {}
@@ -77,6 +152,58 @@ class BotAPIStandIn(LocalBotAPI):
             if self.updates or time.monotonic() >= deadline:
                 return list(self.updates)
             self.lock.wait(timeout=min(0.1, max(deadline - time.monotonic(), 0)))
+
+    def _answerInlineQuery(self, params: dict) -> bool:
+        query_id = str(params.get("inline_query_id", ""))
+        if query_id not in self._open_inline_queries:
+            raise BotAPIError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        results = _json(params.get("results")) or []
+        if len(results) > MAX_INLINE_RESULTS:
+            raise BotAPIError(400, "Bad Request: RESULTS_TOO_MUCH")
+        for result in results:
+            _check_inline_result(result)
+        ids = [r["id"] for r in results]
+        if len(set(ids)) != len(ids):
+            raise BotAPIError(400, "Bad Request: RESULT_ID_DUPLICATE")
+        button = _json(params.get("button"))
+        if button is not None:
+            if not str(button.get("text", "")).strip():
+                raise BotAPIError(400, "Bad Request: BUTTON_TEXT_INVALID")
+            if not START_PARAMETER.fullmatch(str(button.get("start_parameter", ""))):
+                raise BotAPIError(400, "Bad Request: START_PARAM_INVALID")
+        self._open_inline_queries.discard(query_id)  # a query is answered once
+        cache_time = params.get("cache_time")
+        self.inline_answers.append(
+            InlineAnswer(
+                query_id,
+                results,
+                int(cache_time) if cache_time is not None else None,
+                params.get("is_personal"),
+                button,
+            )
+        )
+        return True
+
+    def inline_query_update(
+        self, query: str, *, user_id: int = 42, chat_type: str = "supergroup"
+    ) -> dict:
+        """An update for `@<bot> query` typed in a chat of that type (the bot need not be in it)."""
+        with self.lock:
+            query_id = str(next(self._user_message_ids))
+            self._open_inline_queries.add(query_id)
+        return {
+            "update_id": next(self._update_ids),
+            "inline_query": {
+                "id": query_id,
+                "from": {"id": user_id, "is_bot": False, "first_name": "Alex"},
+                "query": query,
+                "offset": "",
+                "chat_type": chat_type,
+            },
+        }
 
     def queue(self, update: dict) -> None:
         """Queue an update for getUpdates (long polling)."""

@@ -136,7 +136,7 @@ def test_polling_conversation_buttons_and_start_up(bot_process: BotProcess):
     assert standin.profile["commands"] and standin.profile["description"]
     wait_for(lambda: [p for m, p in standin.calls if m == "getUpdates"], "polling")
     polls = [p for m, p in standin.calls if m == "getUpdates"]
-    assert set(polls[0]["allowed_updates"]) == {"message", "callback_query"}
+    assert set(polls[0]["allowed_updates"]) == {"message", "callback_query", "inline_query"}
 
     [welcome] = bot_process.say("/start")
     assert "leaky gut" in welcome.text and welcome.buttons
@@ -216,7 +216,11 @@ def test_webhook_checks_its_secret(server: StandInServer, tmp_path: Path):
         wait_for(lambda: standin.webhook.get("url"), "setWebhook")
         assert standin.webhook["url"] == "https://bot.example.test/telegram-hook"
         assert standin.webhook["secret_token"] == "s3cret-token"
-        assert set(standin.webhook["allowed_updates"]) == {"message", "callback_query"}
+        assert set(standin.webhook["allowed_updates"]) == {
+            "message",
+            "callback_query",
+            "inline_query",
+        }
 
         def up() -> bool:
             try:
