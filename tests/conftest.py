@@ -20,8 +20,9 @@ from bot import html
 from bot.config import Settings
 from bot.knowledge import KnowledgeBase, load
 from bot.matching import Matcher
+from bot.storage import SQLiteStore, Store
 from bot.telegram.app import build_application
-from bot.telegram.persistence import SQLitePersistence
+from bot.telegram.persistence import StorePersistence
 from bot.telegram.standin import STAND_IN_TOKEN, BotAPIStandIn, Sent, StandInRequest
 
 PRIVATE = 42
@@ -84,8 +85,8 @@ class BotChat:
 
 
 @asynccontextmanager
-async def running_bot(standin: BotAPIStandIn, database: Path) -> AsyncIterator[BotChat]:
-    """The real bot on a database file, for as long as the block runs (a restart is two)."""
+async def running_bot(standin: BotAPIStandIn, database: Path | Store) -> AsyncIterator[BotChat]:
+    """The real bot on a database file or a store, while the block runs (a restart is two)."""
     application = await start_bot(standin, database)
     try:
         yield BotChat(application, standin)
@@ -93,10 +94,13 @@ async def running_bot(standin: BotAPIStandIn, database: Path) -> AsyncIterator[B
         await stop_bot(application)
 
 
-async def start_bot(standin: BotAPIStandIn, database: Path) -> Application:
-    settings = Settings(token=STAND_IN_TOKEN, database_path=database)
+async def start_bot(standin: BotAPIStandIn, database: Path | Store) -> Application:
+    store = database if isinstance(database, Store) else SQLiteStore(database)
     application = build_application(
-        settings, load(), request=StandInRequest(standin), persistence=SQLitePersistence(database)
+        Settings(token=STAND_IN_TOKEN),
+        load(),
+        request=StandInRequest(standin),
+        persistence=StorePersistence(store),
     )
     await application.initialize()
     if application.post_init:

@@ -19,9 +19,10 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.knowledge import COMMANDS, KnowledgeBase
+from bot.storage import store_for
 from bot.telegram.common import Services
 from bot.telegram.dialogs import conversation, resume_timeouts
-from bot.telegram.persistence import SQLitePersistence
+from bot.telegram.persistence import StorePersistence
 from bot.telegram.questions import Questions
 
 _LOGGER = logging.getLogger(__name__)
@@ -39,6 +40,12 @@ class BotApplication(Application):
     """
 
     services: Services
+
+    async def initialize(self) -> None:
+        """Open the storage (checks, lock, schema) before python-telegram-bot reads from it."""
+        if isinstance(self.persistence, StorePersistence):
+            await self.persistence.store.open()
+        await super().initialize()
 
     async def process_update(self, update: object) -> None:
         """Handle the update, then persist what it changed before taking the next one."""
@@ -100,7 +107,7 @@ def build_application(
             )
         )
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
-        .persistence(persistence or SQLitePersistence(settings.database_path))
+        .persistence(persistence or StorePersistence(store_for(settings.database_url)))
         .post_init(_post_init)
     )
     if settings.base_url:

@@ -13,7 +13,6 @@ import contextlib
 import os
 import sys
 import threading
-from pathlib import Path
 from typing import IO
 
 from telegram import Update
@@ -22,8 +21,9 @@ from telegram.ext import Application
 from bot import html
 from bot.config import Settings
 from bot.knowledge import KnowledgeBase
+from bot.storage import MEMORY, SQLiteStore
 from bot.telegram.app import build_application
-from bot.telegram.persistence import SQLitePersistence
+from bot.telegram.persistence import StorePersistence
 from bot.telegram.standin import STAND_IN_TOKEN, BotAPIStandIn, Sent, StandInRequest
 
 QUIT = {"/quit", "/exit"}
@@ -81,12 +81,11 @@ class Console:
 
 async def _run(kb: KnowledgeBase, lines: IO[str], out: IO[str], interactive: bool) -> int:
     standin = BotAPIStandIn()
-    settings = Settings(token=STAND_IN_TOKEN, database_path=Path(":memory:"))
     application = build_application(
-        settings,
+        Settings(token=STAND_IN_TOKEN),
         kb,
         request=StandInRequest(standin),
-        persistence=SQLitePersistence(Path(":memory:")),
+        persistence=StorePersistence(SQLiteStore(MEMORY)),
     )
     console = Console(application, standin, out, styled=interactive and out.isatty())
     async with application:
