@@ -158,9 +158,10 @@ class PostgresStore(Store):
         if isinstance(error, asyncpg.InvalidAuthorizationSpecificationError):
             return f"PostgreSQL refused {user} ({message}): check the user in DATABASE_URL."
         if isinstance(error, asyncpg.InvalidCatalogNameError):
+            server = f" at {self.server}" if self.server else ""
             return (
-                f"There is no {self.description}: create it (createdb {self.database}) or fix "
-                "the database name in DATABASE_URL."
+                f"The PostgreSQL server{server} has no database {self.database!r}: create it "
+                f"(createdb {self.database}) or fix the database name in DATABASE_URL."
             )
         if isinstance(error, asyncpg.InsufficientPrivilegeError):
             return (

@@ -124,10 +124,7 @@ class SQLiteStore(Store):
                 "or move it away to start with an empty one."
             )
         if ("readonly" in text or "unable to open" in text) and not _writable(folder):
-            return (
-                f"The folder {folder} is read-only for the bot, and SQLite must create files "
-                "beside the database: check the folder's owner and permissions."
-            )
+            return _read_only_folder(folder)
         if "readonly" in text:
             return (
                 f"{self.path} is read-only for the bot: check the file's owner and permissions "
@@ -144,12 +141,21 @@ class SQLiteStore(Store):
         where = error.filename or self.path.parent
         if error.errno == errno.EROFS:
             return f"{where} is on a read-only file system: point DATABASE_URL somewhere writable."
+        if error.errno in (errno.EACCES, errno.EPERM) and not _writable(self.path.parent):
+            return _read_only_folder(self.path.parent)
         if error.errno in (errno.EACCES, errno.EPERM):
             return (
                 f"The bot may not write {where}: check the owner and permissions of the folder "
                 f"{self.path.parent}, or point DATABASE_URL somewhere writable."
             )
         return f"Cannot use {where} for the database: {error.strerror}."
+
+
+def _read_only_folder(folder: Path) -> str:
+    return (
+        f"The folder {folder} is read-only for the bot, which must create files there beside "
+        "the database: check the folder's owner and permissions."
+    )
 
 
 def _writable(folder: Path) -> bool:

@@ -188,8 +188,10 @@ class Store(ABC):
         await self.close()
 
     async def _migrate(self) -> None:
-        async with self._transaction() as tx:  # also proves at start-up that writing works
+        async with self._transaction() as tx:
             await tx.execute(VERSION_TABLE)
+            # Prove now that writing works: SQLite opens a read-only file without complaint.
+            await tx.execute("UPDATE schema_version SET applied_at = applied_at")
         current = await self.schema_version()
         if current > LATEST:
             raise StorageError(

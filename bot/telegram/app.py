@@ -6,7 +6,7 @@ import logging
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -52,6 +52,7 @@ class BotApplication(Application):
         await super().process_update(update)
         if self.persistence:
             await self.update_persistence()
+            await _warn_if_forgetting(self, update)
 
 
 async def _post_init(application: Application) -> None:
@@ -81,6 +82,22 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_message(update.effective_chat.id, kb.message("error"))
         except Exception:  # the apology itself failed: the log above already says why
             _LOGGER.warning("update %s: could not send the apology", update_id)
+
+
+async def _warn_if_forgetting(application: Application, update: object) -> None:
+    """Tell the user, once while saving fails, that the bot may forget what they said."""
+    persistence = application.persistence
+    if not isinstance(update, Update) or not isinstance(persistence, StorePersistence):
+        return
+    chat = update.effective_chat
+    if chat and persistence.should_warn(chat.id):
+        text = _services(application).kb.message("storage_unavailable")
+        try:
+            await application.bot.send_message(chat.id, text)
+        except TelegramError as error:
+            _LOGGER.warning(
+                "update %s: could not say that storage fails: %s", update.update_id, error
+            )
 
 
 def _services(application: Application) -> Services:

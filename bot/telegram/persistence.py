@@ -26,6 +26,17 @@ class StorePersistence(BasePersistence[dict, dict, dict]):
     def __init__(self, store: Store, update_interval: float = 5) -> None:
         super().__init__(store_data=PersistenceInput(), update_interval=update_interval)
         self.store = store
+        self._warned: set[int] = set()  # chats told that the bot can't remember right now
+
+    def should_warn(self, chat_id: int) -> bool:
+        """Whether to tell this chat the bot can't remember: once while the store fails."""
+        if self.store.healthy:
+            self._warned.clear()
+            return False
+        if chat_id in self._warned:
+            return False
+        self._warned.add(chat_id)
+        return True
 
     async def get_user_data(self) -> dict[int, dict]:
         return await self.store.load_user_data()
