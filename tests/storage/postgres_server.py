@@ -1,9 +1,9 @@
 """A real PostgreSQL server for the tests, started in a temporary folder.
 
-It uses Debian's `postgresql` package (/usr/lib/postgresql/<version>/bin). The server refuses
-to run as root, so as root it runs as the package's `postgres` user. It listens on a unix
-socket in its folder (trusted: the tests' superuser connection) and on a free loopback port,
-where passwords are checked (scram-sha-256), so a wrong password is refused as in production.
+It uses Debian's `postgresql` package (/usr/lib/postgresql/<version>/bin), or the binaries in
+POSTGRES_BIN. The server refuses to run as root, so as root it runs as the package's `postgres`
+user. It listens on a unix socket in its folder (trusted: the tests' superuser connection) and
+on a free loopback port, where passwords are checked (scram-sha-256), as in production.
 Durability is off (fsync, synchronous_commit): it is a test server and must be quick.
 """
 
@@ -19,11 +19,17 @@ from pathlib import Path
 
 USER = "bot"
 PASSWORD = "storage-test-password"
-INSTALL_HINT = "PostgreSQL is not installed here (apt-get install postgresql)"
+INSTALL_HINT = (
+    "PostgreSQL is not installed here (apt-get install postgresql, or set POSTGRES_BIN to "
+    "the folder holding initdb)"
+)
 
 
 def find_binaries() -> Path | None:
-    """The newest installed PostgreSQL's bin folder, or None."""
+    """POSTGRES_BIN, else the newest PostgreSQL Debian installed; None if there is none."""
+    if os.environ.get("POSTGRES_BIN"):  # another layout, e.g. $(pg_config --bindir)
+        chosen = Path(os.environ["POSTGRES_BIN"])
+        return chosen if (chosen / "initdb").exists() else None
     found = sorted(
         Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name)
     )

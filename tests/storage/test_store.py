@@ -313,3 +313,19 @@ async def test_closing_writes_what_is_still_queued(store: Store, database_url: s
         assert store.unsaved == 1
     await store.close()
     assert (await table_rows(database_url))["user_data"] == [(ALICE, '{"kept": true}')]
+
+
+async def test_postgresql_connections_the_server_drops_are_replaced(postgres_server):
+    url = postgres_server.create_database()
+    async with store_for(url, **QUICK) as store:
+        await store.save_user_data(ALICE, {"step": 1})
+        postgres_server.sql(  # what a server restart or a failover does to every session
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'glutamine-bot'"
+        )
+        await asyncio.sleep(0.1)  # the event loop notices the closed sockets
+        await store.save_user_data(ALICE, {"step": 2})
+        assert store.healthy
+        assert await store.load_user_data() == {ALICE: {"step": 2}}
+        with pytest.raises(StorageError, match="Another bot process"):
+            await reopened(url)  # the lock was taken again
