@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 
 import pytest
@@ -329,3 +330,29 @@ async def test_postgresql_connections_the_server_drops_are_replaced(postgres_ser
         assert await store.load_user_data() == {ALICE: {"step": 2}}
         with pytest.raises(StorageError, match="Another bot process"):
             await reopened(url)  # the lock was taken again
+
+
+async def test_a_database_from_before_versioning_is_adopted_with_its_data(tmp_path):
+    path = tmp_path / "bot.sqlite3"
+    with sqlite3.connect(path) as db:  # the schema the bot created before bot/storage existed
+        db.executescript(
+            """
+            CREATE TABLE user_data (user_id INTEGER PRIMARY KEY, data TEXT NOT NULL);
+            CREATE TABLE chat_data (chat_id INTEGER PRIMARY KEY, data TEXT NOT NULL);
+            CREATE TABLE bot_data (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL);
+            CREATE TABLE callback_data (
+                id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL);
+            CREATE TABLE conversations (
+                name TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL,
+                PRIMARY KEY (name, key));
+            INSERT INTO user_data VALUES (918273645, '{"dialogs": {}}');
+            INSERT INTO conversations VALUES ('dialogs', '[918273645, 918273645]', '"WEIGHT"');
+            """
+        )
+    async with store_for(f"sqlite:///{path}", **QUICK) as store:
+        assert await store.schema_version() == LATEST
+        assert await store.load_user_data() == {ALICE: {"dialogs": {}}}
+        assert await store.load_conversations("dialogs") == {(ALICE, ALICE): "WEIGHT"}
+        await store.save_conversation("dialogs", (ALICE, ALICE), None)  # the same key text
+        assert await store.load_conversations("dialogs") == {}
+        assert await store.add_update(7001, message_update(7001, ALICE, "hi"))
