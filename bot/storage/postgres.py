@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -133,18 +134,22 @@ class PostgresStore(Store):
     def _explain(self, error: BaseException) -> str | None:
         if isinstance(error, asyncpg.PostgresError):
             return self._explain_server(error)
+        server = self.server or "in DATABASE_URL"
         if isinstance(error, socket.gaierror):
-            return f"Cannot find the PostgreSQL server's host in DATABASE_URL ({error.strerror})."
+            host = self.server.rsplit(":", 1)[0] if self.server else "in DATABASE_URL"
+            return (
+                f"Cannot find the PostgreSQL server {host} ({error.strerror}): check DATABASE_URL."
+            )
         if isinstance(error, TimeoutError):
             return (
-                f"The PostgreSQL server for {self.description} did not answer within "
-                f"{CONNECT_TIMEOUT:g} s: check DATABASE_URL and that the server is running."
+                f"The PostgreSQL server {server} did not answer within {CONNECT_TIMEOUT:g} s: "
+                "check DATABASE_URL and that the server is running."
             )
         if isinstance(error, OSError):
-            reason = error.strerror or str(error)
+            reason = os.strerror(error.errno).lower() if error.errno else str(error)
             return (
-                f"Cannot reach the PostgreSQL server for {self.description} ({reason}): check "
-                "the host and port in DATABASE_URL and that the server is running."
+                f"Cannot reach the PostgreSQL server {server} ({reason}): check the host and "
+                "port in DATABASE_URL and that the server is running."
             )
         if isinstance(error, asyncpg.InterfaceError):
             return f"Lost the connection to {self.description} ({error})."

@@ -419,8 +419,10 @@ class Store(ABC):
     # -- privacy -------------------------------------------------------------------------
 
     async def forget_user(self, user_id: int) -> Forgotten:
-        """Delete every stored thing holding this user's id (their data, private chat, dialogs,
-        pending updates that mention them). The caller must also drop what is in memory."""
+        """Delete everything stored that holds this user's id; say how much there was."""
+        # Their data, their private chat's data (its id is theirs), every dialog keyed by
+        # them, and pending updates that mention them (also as a quoted message's author).
+        # python-telegram-bot keeps user and chat data in memory too: the caller drops that.
         for key in [key for key in self._unsaved if _holds(key, user_id)]:
             del self._unsaved[key]  # a queued save must not bring anything back
 
