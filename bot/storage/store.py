@@ -316,8 +316,15 @@ class Store(ABC):
         """Every user's data, by user id."""
         return await self._rows("SELECT user_id, data FROM user_data")
 
+    # python-telegram-bot saves the (empty) data of every user and chat an update came from,
+    # even someone who merely typed the bot's name somewhere. Empty data is no data: no row,
+    # so nobody is on record for having asked. Reading back gives the same empty dict.
+
     async def save_user_data(self, user_id: int, data: Mapping[str, Any]) -> None:
-        """Keep this user's data (plain JSON data only)."""
+        """Keep this user's data (plain JSON data only); empty data deletes the row."""
+        if not data:
+            await self.drop_user_data(user_id)
+            return
         sql = _upsert("user_data", "user_id")
         await self._save(("user_data", user_id), sql, user_id, _dumps(data))
 
@@ -331,7 +338,10 @@ class Store(ABC):
         return await self._rows("SELECT chat_id, data FROM chat_data")
 
     async def save_chat_data(self, chat_id: int, data: Mapping[str, Any]) -> None:
-        """Keep this chat's data (plain JSON data only)."""
+        """Keep this chat's data (plain JSON data only); empty data deletes the row."""
+        if not data:
+            await self.drop_chat_data(chat_id)
+            return
         sql = _upsert("chat_data", "chat_id")
         await self._save(("chat_data", chat_id), sql, chat_id, _dumps(data))
 

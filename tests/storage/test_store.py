@@ -94,6 +94,16 @@ async def test_dropped_data_and_ended_conversations_are_gone(store: Store):
     assert await store.load_conversations("dialogs") == {}
 
 
+async def test_empty_data_keeps_no_row_with_the_id(store: Store, database_url: str):
+    await store.save_user_data(ALICE, {"dialogs": {"1": {}}})
+    await store.save_user_data(ALICE, {})  # the dialog ended: nothing left about her
+    await store.save_user_data(BOB, {})  # he only typed the bot's name somewhere
+    await store.save_chat_data(GROUP, {})
+    rows = await table_rows(database_url)
+    assert rows["user_data"] == [] and rows["chat_data"] == []
+    assert await store.load_user_data() == {}
+
+
 async def test_an_empty_database_gives_empty_data(store: Store):
     assert await store.load_user_data() == {}
     assert await store.load_bot_data() == {}
