@@ -1,10 +1,10 @@
 """The Store: everything the bot keeps, on SQLite or PostgreSQL, behind one async interface.
 
 What it keeps: python-telegram-bot's user, chat, bot and callback data and conversation states
-(JSON, written after every update), and the update inbox: updates received but not yet handled,
-so none is lost when the process dies between receiving and answering. A handled update's
-payload is deleted at once (it holds a user's words); only its bare id stays in `handled`, for a
-day, so that Telegram re-sending it is recognised.
+(JSON, written after every update), and the update inbox for durable delivery: updates received
+but not yet handled, so that none is lost when the process dies between receiving and answering.
+A handled update's payload is deleted at once (it holds a user's words); only its bare id stays
+in `handled`, for a day, so that Telegram sending it again is recognised.
 
 Failures: a write is retried a few times with a short backoff. Data saves never raise: a save
 that keeps failing stays queued in memory, is retried with every later write (and on close), and
