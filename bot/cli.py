@@ -89,9 +89,14 @@ def run() -> int:
             return 2
         print("Meanwhile, here is the same bot in your terminal.\n", file=sys.stderr)
         return chat(services)
+    from bot.storage import StorageError
     from bot.telegram.app import run as serve
 
-    serve(settings, services)
+    try:
+        serve(settings, services)
+    except StorageError as error:  # checked at start-up: one sentence, no traceback
+        print(f"Storage error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.storage import POSTGRES_SCHEMES, scheme_of, sqlite_path
+
 # Every path the bot reads or writes is found from here: the checkout the package lives in.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INTENTS_DIR = PROJECT_ROOT / "intents"
-CONTENT_DIR = PROJECT_ROOT / "content"
 
 DEFAULT_PORT = 8443
 DEFAULT_DATABASE = PROJECT_ROOT / "data" / "bot.sqlite3"
+DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_DATABASE}"
 TOKEN_SHAPE = re.compile(r"^[0-9]{5,20}:[A-Za-z0-9_-]{30,60}$")
 SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -42,7 +43,7 @@ class Settings:
     webhook_url: str | None = None
     port: int = DEFAULT_PORT
     webhook_secret: str | None = None
-    database_path: Path = DEFAULT_DATABASE
+    database_url: str = DEFAULT_DATABASE_URL
     log_level: str = "INFO"
 
     @property
@@ -61,20 +62,29 @@ def derive_secret(token: str) -> str:
     return hashlib.sha256(f"webhook-secret:{token}".encode()).hexdigest()[:48]
 
 
-def _database_path(value: str) -> Path:
-    if value.startswith("sqlite:///"):
-        path = Path(value.removeprefix("sqlite:///"))
-    elif "://" in value:
-        scheme = value.split("://", 1)[0]
+def _database_url(value: str) -> str:
+    """DATABASE_URL checked: a PostgreSQL URL as it is, a SQLite path made absolute."""
+    scheme = scheme_of(value)
+    if scheme in POSTGRES_SCHEMES:
+        parts = urlsplit(value)
+        try:
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            raise SettingsError("DATABASE_URL has a port that is not a number.") from None
+        if not parts.path.strip("/"):
+            raise SettingsError(
+                "DATABASE_URL names no database: use postgresql://user:password@host:port/db."
+            )
+        return value
+    if scheme and not value.startswith("sqlite:///"):
         raise SettingsError(
-            f"DATABASE_URL uses {scheme!r}, but only SQLite is supported: "
-            "use sqlite:///path/to/file.sqlite3 or a plain file path."
+            f"DATABASE_URL uses {scheme!r}, but only SQLite and PostgreSQL are supported: use "
+            "sqlite:///path/to/file.sqlite3, a file path, or postgresql://user@host:port/db."
         )
-    else:
-        path = Path(value)
+    path = sqlite_path(value)
     if not path.name:
         raise SettingsError("DATABASE_URL names no file: use sqlite:///path/to/file.sqlite3.")
-    return path if path.is_absolute() else PROJECT_ROOT / path
+    return f"sqlite:///{path if path.is_absolute() else PROJECT_ROOT / path}"
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -130,7 +140,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         webhook_url=webhook_url,
         port=port,
         webhook_secret=secret,
-        database_path=_database_path(database) if database else DEFAULT_DATABASE,
+        database_url=_database_url(database) if database else DEFAULT_DATABASE_URL,
         log_level=level,
     )
 

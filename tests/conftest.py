@@ -23,8 +23,9 @@ from bot.config import Settings
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.services import Services, build_services
+from bot.storage import SQLiteStore, Store
 from bot.telegram.app import build_application
-from bot.telegram.persistence import SQLitePersistence
+from bot.telegram.persistence import StorePersistence
 from tests.support.standin import STAND_IN_TOKEN, BotAPIStandIn, Sent, StandInRequest
 
 PRIVATE = 42
@@ -107,9 +108,9 @@ class BotChat:
 
 @asynccontextmanager
 async def running_bot(
-    standin: BotAPIStandIn, database: Path, services: Services | None = None
+    standin: BotAPIStandIn, database: Path | Store, services: Services | None = None
 ) -> AsyncIterator[BotChat]:
-    """The real bot on a database file, for as long as the block runs (a restart is two)."""
+    """The real bot on a database file or a store, while the block runs (a restart is two)."""
     application = await start_bot(standin, database, services)
     try:
         yield BotChat(application, standin)
@@ -128,14 +129,14 @@ def shared_services() -> Services:
 
 
 async def start_bot(
-    standin: BotAPIStandIn, database: Path, services: Services | None = None
+    standin: BotAPIStandIn, database: Path | Store, services: Services | None = None
 ) -> Application:
-    settings = Settings(token=STAND_IN_TOKEN, database_path=database)
+    store = database if isinstance(database, Store) else SQLiteStore(database)
     application = build_application(
-        settings,
+        Settings(token=STAND_IN_TOKEN),
         services or shared_services(),
         request=StandInRequest(standin),
-        persistence=SQLitePersistence(database),
+        persistence=StorePersistence(store),
     )
     await application.initialize()
     if application.post_init:

@@ -64,6 +64,7 @@ CORE_MESSAGES: Mapping[str, frozenset[str]] = MappingProxyType(
         "non_text": frozenset(),
         "unknown_command": frozenset({"command"}),
         "error": frozenset(),
+        "storage_unavailable": frozenset(),
         "cancelled": frozenset(),
         "nothing_to_cancel": frozenset(),
         "expired_button": frozenset(),

@@ -6,7 +6,7 @@ import logging
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -19,10 +19,11 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.services import Services
+from bot.storage import store_for
 from bot.telegram.common import decider
 from bot.telegram.dialogs import DialogHandlers, conversation, resume_timeouts
 from bot.telegram.inline import InlineQueries
-from bot.telegram.persistence import SQLitePersistence
+from bot.telegram.persistence import StorePersistence
 from bot.telegram.questions import Questions
 
 _LOGGER = logging.getLogger(__name__)
@@ -43,11 +44,18 @@ class BotApplication(Application):
     services: Services
     dialog_handlers: DialogHandlers
 
+    async def initialize(self) -> None:
+        """Open the storage (checks, lock, schema) before python-telegram-bot reads from it."""
+        if isinstance(self.persistence, StorePersistence):
+            await self.persistence.store.open()
+        await super().initialize()
+
     async def process_update(self, update: object) -> None:
         """Handle the update, then persist what it changed before taking the next one."""
         await super().process_update(update)
         if self.persistence:
             await self.update_persistence()
+            await _warn_if_forgetting(self, update)
 
 
 async def _post_init(application: Application) -> None:
@@ -95,6 +103,22 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             _LOGGER.warning("update %s: could not send the apology", update_id)
 
 
+async def _warn_if_forgetting(application: Application, update: object) -> None:
+    """Tell the user, once while saving fails, that the bot may forget what they said."""
+    persistence = application.persistence
+    if not isinstance(update, Update) or not isinstance(persistence, StorePersistence):
+        return
+    chat = update.effective_chat
+    if chat and persistence.should_warn(chat.id):
+        text = _services(application).kb.message("storage_unavailable")
+        try:
+            await application.bot.send_message(chat.id, text)
+        except TelegramError as error:
+            _LOGGER.warning(
+                "update %s: could not say that storage fails: %s", update.update_id, error
+            )
+
+
 def _services(application: Application) -> Services:
     return application.services  # type: ignore[attr-defined]
 
@@ -118,7 +142,7 @@ def build_application(
             )
         )
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
-        .persistence(persistence or SQLitePersistence(settings.database_path))
+        .persistence(persistence or StorePersistence(store_for(settings.database_url)))
         .post_init(_post_init)
     )
     if settings.base_url:

@@ -13,7 +13,6 @@ import contextlib
 import os
 import sys
 import threading
-from pathlib import Path
 from typing import IO
 
 from telegram import Update
@@ -22,9 +21,10 @@ from telegram.ext import Application
 from bot import html
 from bot.config import Settings
 from bot.services import Services
+from bot.storage import MEMORY, SQLiteStore
 from bot.telegram.app import build_application
 from bot.telegram.local_api import LOCAL_TOKEN, LocalBotAPI, LocalRequest, Sent
-from bot.telegram.persistence import SQLitePersistence
+from bot.telegram.persistence import StorePersistence
 
 QUIT = {"/quit", "/exit"}
 PROMPT = "you> "
@@ -81,12 +81,11 @@ class Console:
 
 async def _run(services: Services, lines: IO[str], out: IO[str], interactive: bool) -> int:
     api = LocalBotAPI()
-    settings = Settings(token=LOCAL_TOKEN, database_path=Path(":memory:"))
     application = build_application(
-        settings,
+        Settings(token=LOCAL_TOKEN),
         services,
         request=LocalRequest(api),
-        persistence=SQLitePersistence(Path(":memory:")),
+        persistence=StorePersistence(SQLiteStore(MEMORY)),
     )
     console = Console(application, api, out, styled=interactive and out.isatty())
     async with application:

@@ -252,7 +252,7 @@ def test_webhook_checks_its_secret(server: StandInServer, tmp_path: Path):
         ({"PORT": "eighty"}, "PORT must be a whole number"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
         ({"WEBHOOK_URL": "http://insecure.example"}, "must be a public https:// address"),
-        ({"DATABASE_URL": "postgres://db/bot"}, "only SQLite is supported"),
+        ({"DATABASE_URL": "mysql://db/bot"}, "only SQLite and PostgreSQL are supported"),
     ],
 )
 def test_bad_settings_stop_start_up_with_one_clear_sentence(env: dict, sentence: str):
