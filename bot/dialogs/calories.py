@@ -237,4 +237,5 @@ DIALOG = Dialog(
     ),
     start=start,
     messages={**MESSAGES, **weight.MESSAGES},
+    hint=weight.weight_hint,
 )
