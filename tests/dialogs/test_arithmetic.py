@@ -135,12 +135,22 @@ def test_sex_typed(text: str, sex: str | None):
     assert parse_sex(text) == sex
 
 
-@pytest.mark.parametrize(("text", "age"), [("35", 35), ("35 years", 35), ("I'm 35 years old", 35)])
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("35", 35),
+        ("35 years", 35),
+        ("I'm 35 years old", 35),
+        ("twenty five", 25),  # issue #11: numbers in words are read
+        ("thirty-five years old", 35),
+        ("thirty five and a half years", 35),  # in whole years, as "35.5" is
+    ],
+)
 def test_ages(text: str, age: int):
     assert parse_age(text) == age
 
 
-@pytest.mark.parametrize("text", ["old", "0", "150", "thirty five and a half years"])
+@pytest.mark.parametrize("text", ["old", "0", "150", "someone often"])
 def test_bad_ages(text: str):
     assert isinstance(parse_age(text), Invalid)
 
