@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.dialogs.units import (
     KG_PER_LB,
@@ -21,6 +21,7 @@ from bot.dialogs.units import (
     find_weight,
     format_kg,
     lb_from_kg,
+    spell_numbers,
 )
 from bot.text import words
 
@@ -40,6 +41,8 @@ FEMALE, MALE = "female", "male"
 @dataclass(frozen=True)
 class Goal:
     lb_per_week: float  # negative to lose
+    # The goal as typed in kilograms a week ("lose 0.5 kg a week"), to echo it in that unit.
+    kg_per_week: float | None = field(default=None, compare=False)
 
     @property
     def label(self) -> str:
@@ -56,7 +59,15 @@ class Goal:
         if self.lb_per_week == 0:
             return "keep your current weight"
         verb = "gain" if self.lb_per_week > 0 else "lose"
+        if self.kg_per_week is not None:
+            return f"{verb} {abs(self.kg_per_week):g} kg a week"
         return f"{verb} {abs(self.lb_per_week):g} lb a week"
+
+    def weekly(self, lb: float) -> str:
+        """An amount a week in the goal's own unit: '0.9 lb', or '0.4 kg' for a goal in kg."""
+        if self.kg_per_week is not None:
+            return f"{lb * KG_PER_LB:.1f} kg"
+        return f"{lb:g} lb"
 
 
 # The tracker's nine choices, from gaining 2 lb a week to losing 2 lb a week.
@@ -197,14 +208,21 @@ def parse_goal(text: str) -> Goal | Invalid | None:
         amount *= _PER[match.group("per")]  # "2 lb a month" is about 0.5 lb a week
         if "and a half" in match.group(0):
             amount += 0.5
+        typed_kg = None
         if match.group("unit").startswith("k"):
+            typed_kg = round(amount, 2)
             amount /= KG_PER_LB
         gaining = match.group("verb").startswith(("gain", "put", "bulk", "add"))
         if amount > MAX_GOAL_LB + 0.05:
-            return Invalid("The tracker goes up to 2 lb (0.9 kg) a week either way.")
+            return Invalid(
+                "The tracker goes up to 2 lb (0.9 kg) a week either way, so please pick one "
+                "of these goals."
+            )
         if amount <= 0:
             return Goal(0.0)
-        return Goal(round(amount if gaining else -amount, 1))
+        sign = 1 if gaining else -1
+        kg = None if typed_kg is None else sign * typed_kg
+        return Goal(round(sign * amount, 1), kg)
     if _MAINTAIN.search(lowered):
         return Goal(0.0)
     return None
@@ -230,7 +248,7 @@ _BARE_AGE = re.compile(r"^[^\d-]*?(-?\d{1,3}(?:[.,]\d+)?)\D*$")
 
 def find_age(text: str) -> int | None:
     """An age written as one ("35 years old", "aged 35", "35yo") anywhere in a sentence."""
-    match = _AGE_IN_SENTENCE.search(text.casefold())
+    match = _AGE_IN_SENTENCE.search(spell_numbers(text))
     if not match:
         return None
     return int(match.group(1) or match.group(2))
@@ -240,7 +258,7 @@ def parse_age(text: str) -> int | Invalid:
     """Read an age answer in whole years."""
     age = find_age(text)
     if age is None:
-        match = _BARE_AGE.match(text.strip())
+        match = _BARE_AGE.match(spell_numbers(text).strip())
         if not match:
             return Invalid("That doesn't look like an age.")
         age = int(float(match.group(1).replace(",", ".")))
@@ -273,18 +291,61 @@ _ACTIVITY_WORDS = {
     "physical": "extra",
     "labour": "extra",
     "labor": "extra",
+    # A walk or a stroll, with no word for how often, is light activity.
+    "walk": "light",
+    "walks": "light",
+    "walking": "light",
 }
 
 
+# How often people say they exercise: "twice a week", "3 times a week", "4x a week", "every day".
+_TIMES = {"once": 1, "twice": 2, "thrice": 3}
+_FREQUENCY = re.compile(
+    r"\b(?P<n>once|twice|thrice|\d+)\s*(?:-\s*\d+\s*)?(?:x|times?|days?|sessions?)?\s*"
+    r"(?:a|an|per|each|every|in a|/)\s*(?:week|wk)\b"
+)
+_DAILY = re.compile(r"\b(?:every\s*day|everyday|daily|each day|every morning|every evening)\b")
+_EXERCISE = re.compile(
+    r"\b(?:gym|exercis\w*|work\s*out\w*|workouts?|train\w*|run\w*|jog\w*|swim\w*|cycl\w*|"
+    r"bike|biking|sports?|football|soccer|tennis|yoga|pilates|lift\w*|hike|hiking|dance|dancing|"
+    r"classes|walk\w*|cardio|crossfit)\b"
+)
+
+
+def _by_frequency(joined: str) -> Activity | None:
+    """Exercise on so many days a week, in the ranges the activity levels name."""
+    if not _EXERCISE.search(joined):
+        return None
+    match = _FREQUENCY.search(joined)
+    if match:
+        raw = match.group("n")
+        days = _TIMES.get(raw) or int(raw)
+    elif _DAILY.search(joined):
+        days = 7
+    else:
+        return None
+    if days <= 0:
+        return ACTIVITY_BY_KEY["sedentary"]
+    if days <= 3:
+        return ACTIVITY_BY_KEY["light"]
+    if days <= 5:
+        return ACTIVITY_BY_KEY["moderate"]
+    return ACTIVITY_BY_KEY["very"]
+
+
 def parse_activity(text: str) -> Activity | None:
-    """An activity level from its name, its number in the list (1-5), or a word for it."""
-    found = words(text)
+    """An activity level from its name, its number in the list (1-5), a word for it, or how
+    often the person says they exercise ("I go to the gym twice a week" is lightly active)."""
+    found = words(spell_numbers(text))
     if len(found) == 1 and found[0].isdigit() and 1 <= int(found[0]) <= len(ACTIVITIES):
         return ACTIVITIES[int(found[0]) - 1]
     # "no exercise" and "not active" mean sedentary, whatever other words follow.
     joined = " ".join(found)
     if re.search(r"\b(no|not|never|dont|don t|hardly)\b.*\b(exercise|active|workout|gym)", joined):
         return ACTIVITY_BY_KEY["sedentary"]
+    by_frequency = _by_frequency(joined)
+    if by_frequency is not None:
+        return by_frequency
     keys = {_ACTIVITY_WORDS[w] for w in found if w in _ACTIVITY_WORDS}
     # The milder word wins over "very" and "active": "very light" is light, "extra active"
     # is extra, and "active" alone is very active.

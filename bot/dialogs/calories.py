@@ -51,6 +51,7 @@ MESSAGES = {
     ),
     "calories_aggressive": frozenset({"percent"}),
     "calories_advice": frozenset(),
+    "calories_sources": frozenset(),
 }
 
 
@@ -58,7 +59,7 @@ def start(flow: Engine, data: dict, text: str) -> Outcome:
     """Show the intro, keep whatever the opening question says, ask the first open step."""
     found = ct.prefill(text)
     if found.goal is not None:
-        data["goal"] = found.goal.lb_per_week
+        _keep_goal(data, found.goal)
     if found.sex:
         data["sex"] = found.sex
     if found.age is not None:
@@ -91,6 +92,16 @@ def ask_goal(flow: Engine, data: dict) -> Reply:
     return Reply(flow.kb.message("calories_ask_goal"), laid)
 
 
+def _keep_goal(data: dict, goal: ct.Goal) -> None:
+    data["goal"] = goal.lb_per_week
+    if goal.kg_per_week is not None:  # typed in kg: the result echoes it in kg
+        data["goal_kg"] = goal.kg_per_week
+
+
+def _goal(data: dict) -> ct.Goal:
+    return ct.Goal(data["goal"], data.get("goal_kg"))
+
+
 def take_goal(flow: Engine, data: dict, text: str, button: str | None) -> Outcome:
     choices = {f"goal:{g.lb_per_week:g}": g.lb_per_week for g in ct.GOALS}
     if button in choices:  # only the nine goals: callback data can be forged
@@ -99,12 +110,11 @@ def take_goal(flow: Engine, data: dict, text: str, button: str | None) -> Outcom
     choice = next((g for g in ct.GOALS if normal_form(g.label) == normal_form(text)), None)
     goal = choice or ct.parse_goal(text)
     if isinstance(goal, ct.Goal):
-        data["goal"] = goal.lb_per_week
+        _keep_goal(data, goal)
         return next_step(flow, data)
-    problem = flow.kb.message("calories_bad_goal")
-    if isinstance(goal, Invalid):
-        problem = f"{goal.reason} {problem}"
-    return flow.fail(data, text, problem)
+    if isinstance(goal, Invalid):  # "lose 3 lb a week": one sentence, and the goal buttons
+        return flow.fail(data, text, goal.reason)
+    return flow.fail(data, text, flow.kb.message("calories_bad_goal"))
 
 
 def ask_sex(flow: Engine, data: dict) -> Reply:
@@ -170,7 +180,7 @@ def _thousands(kcal: int) -> str:
 def result(flow: Engine, data: dict, *before: Reply) -> Outcome:
     """The target, what it was worked out from, its caveats and the advice to ask."""
     kb = flow.kb
-    goal = ct.Goal(data["goal"])
+    goal = _goal(data)
     activity = ct.ACTIVITY_BY_KEY[data["activity"]]
     target = ct.daily_target(data["sex"], data["age"], data["cm"], data["kg"], activity, goal)
     feet, inches = Height(data["cm"]).feet_inches
@@ -188,7 +198,10 @@ def result(flow: Engine, data: dict, *before: Reply) -> Outcome:
         parts = [kb.message("calories_below_floor", floor=_thousands(target.floor), **person)]
     else:
         parts = _target_parts(flow, goal, target, person)
-    parts.append(kb.message("calories_advice"))
+    # One "ask a physician or dietitian" only: the below-minimum and fast-loss notes say it.
+    if not (target.below_floor or target.aggressive):
+        parts.append(kb.message("calories_advice"))
+    parts.append(kb.message("calories_sources"))
     buttons = [Button(kb.message("button_again"), START_DATA + NAME)]
     buttons += [flow.replies.button(a) for a in ("calories", "diet")]
     return flow.end(data, *before, Reply("\n\n".join(parts), rows(buttons)))
@@ -200,7 +213,11 @@ def _target_parts(flow: Engine, goal: ct.Goal, target: ct.CalorieTarget, person:
     aim = goal.phrase
     if target.floored:  # the minimum slows the loss: say what it really achieves
         losing = -target.achieved_lb_per_week
-        aim = f"lose about {losing:g} lb a week" if losing >= 0.1 else "about keep your weight"
+        aim = (
+            f"lose about {goal.weekly(losing)} a week"
+            if losing >= 0.1
+            else "about keep your weight"
+        )
     parts = [kb.message("calories_result", target=_thousands(target.target), goal=aim, **person)]
     if target.floored:
         floor, computed = _thousands(target.target), _thousands(target.computed)
@@ -237,4 +254,5 @@ DIALOG = Dialog(
     ),
     start=start,
     messages={**MESSAGES, **weight.MESSAGES},
+    hint=weight.weight_hint,
 )

@@ -2,7 +2,10 @@
 beside the 8-25 g a day used in human studies. Flow: dose.mmd beside this file.
 
 Steps: weight (or a bare number, then its unit), a confirmation of the weight, then whether the
-estimate is for an adult who is not pregnant or breastfeeding; only then the figure.
+estimate is for an adult who is not pregnant or breastfeeding; only then the figure. An adult
+with a weight no adult has (3 kg) is refused kindly and asked for the weight again. A follow-up
+with a new weight ("and what if I'm 90 kg?") within a few minutes of a result reuses the adult
+answer, says so, and goes straight to the figure.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import re
 
 from bot.dialogs import dose_estimate, weight
+from bot.dialogs.calorie_target import ADULT_KG, check_adult_weight
 from bot.dialogs.engine import Engine
 from bot.dialogs.registry import DIALOG_DATA, Dialog, Outcome, Step
 from bot.dialogs.units import (
@@ -36,6 +40,12 @@ _NO = {"no", "n", "nope", "nah", "wrong", "incorrect", "false"}
 _ADULT_WORDS = {"adult", "yes", "y", "me", "myself", "grown", "grownup", "i am", "im"}
 _CHILD_WORDS = {"child", "kid", "kids", "son", "daughter", "baby", "infant", "teen", "teenager"}
 _PREGNANT_WORDS = {"pregnant", "pregnancy", "breastfeeding", "nursing", "expecting"}
+# A follow-up about someone else ("what if my wife is 60 kg") does not reuse "an adult".
+_OTHER_PERSON = {"she", "he", "her", "him", "his", "they", "them", "wife", "husband", "partner"}
+_OTHER_PERSON |= {"mother", "mom", "mum", "father", "dad", "friend", "sister", "brother"}
+_OTHER_PERSON |= {"girlfriend", "boyfriend", "grandma", "grandpa", "grandmother", "grandfather"}
+_OTHER_PERSON |= {"toddler", "children", "boy", "girl", "newborn", "niece", "nephew"}
+ADULT = "adult"  # the remembered answer: this estimate is for an adult, not pregnant
 # "not pregnant or breastfeeding" says the opposite of its words
 _NEGATED = re.compile(
     r"\b(?:not|no|never|isnt|isn t|arent|aren t|nor|neither)\s+(?:(?:currently|a|an)\s+)?"
@@ -55,20 +65,33 @@ MESSAGES = {
     "button_pregnant": frozenset(),
     "dose_not_adult": frozenset(),
     "dose_result": frozenset({"kg", "lb", "grams", "note"}),
-    "dose_note_above": frozenset(),
+    "dose_result_above": frozenset({"kg", "lb", "grams"}),
     "dose_note_below": frozenset(),
     "dose_note_within": frozenset(),
+    "dose_adult_weight": frozenset({"kg", "lb", "low", "high"}),
+    "dose_reused_adult": frozenset({"minutes"}),
 }
 
 
 def start(flow: Engine, data: dict, text: str) -> Outcome:
-    """Show the intro; a weight in the opening question goes straight to its confirmation."""
-    intro = flow.intro(NAME)
+    """Show the intro; a weight in the opening question goes straight to its confirmation.
+
+    A follow-up with a weight, a few minutes after a result for an adult, reuses that answer.
+    """
     weight = find_weight(text)
     if isinstance(weight, Weight):
         data["kg"] = weight.kg
-        return flow.go(data, CONFIRM, intro)
-    return flow.go(data, WEIGHT, intro)
+        if flow.recalled(data, ADULT) and not _names_someone_else(text):
+            minutes = f"{flow.recall / 60:g}"
+            reused = Reply(flow.kb.message("dose_reused_adult", minutes=minutes))
+            return for_adult(flow, data, reused)
+        return flow.go(data, CONFIRM, flow.intro(NAME))
+    return flow.go(data, WEIGHT, flow.intro(NAME))
+
+
+def _names_someone_else(text: str) -> bool:
+    said = set(normal_form(text).split())
+    return bool(said & (_OTHER_PERSON | _CHILD_WORDS | _PREGNANT_WORDS))
 
 
 def _confirm_text(flow: Engine, kg: float) -> str:
@@ -112,27 +135,48 @@ def take_adult(flow: Engine, data: dict, text: str, button: str | None) -> Outco
     said = set(plain.split()) | {plain.strip()}
     not_adult = _CHILD_WORDS | _PREGNANT_WORDS
     if button == "adult" or (said & _ADULT_WORDS and not said & not_adult):
-        return result(flow, data)
+        return for_adult(flow, data)
     if button in ("child", "pregnant") or said & not_adult or said & _NO:
         buttons = [flow.replies.button(a) for a in ("safety.children", "safety.pregnancy")]
         return flow.end(data, Reply(flow.kb.message("dose_not_adult"), rows(buttons)))
     return flow.fail(data, text, flow.kb.message("dose_ask_adult"))
 
 
-def result(flow: Engine, data: dict) -> Outcome:
-    """The figure at this weight, beside the studied range, and the advice to ask a physician."""
+def for_adult(flow: Engine, data: dict, *before: Reply) -> Outcome:
+    """For an adult: the figure, unless the weight is not an adult's (then ask it again)."""
+    kg = data["kg"]
+    if isinstance(check_adult_weight(kg), Invalid):  # "3 kg", then "yes, an adult"
+        low, high = (f"{x:g}" for x in ADULT_KG)
+        refusal = flow.kb.message(
+            "dose_adult_weight", kg=format_kg(kg), lb=format_lb(lb_from_kg(kg)), low=low, high=high
+        )
+        data.pop("kg")
+        return flow.go(data, WEIGHT, *before, Reply(refusal))
+    return result(flow, data, *before)
+
+
+def result(flow: Engine, data: dict, *before: Reply) -> Outcome:
+    """The figure at this weight, beside the studied range, and the advice to ask a physician.
+
+    Above the range, the range leads and the figure is given as the arithmetic it is.
+    """
     kb = flow.kb
     estimate = dose_estimate.estimate(data["kg"])
-    text = kb.message(
-        "dose_result",
-        grams=estimate.grams,
-        kg=format_kg(estimate.kg),
-        lb=format_lb(lb_from_kg(estimate.kg)),
-        note=kb.message(f"dose_note_{estimate.position}"),
-    )
+    figures = {
+        "grams": estimate.shown,
+        "kg": format_kg(estimate.kg),
+        "lb": format_lb(lb_from_kg(estimate.kg)),
+    }
+    if estimate.position == dose_estimate.ABOVE:
+        text = kb.message("dose_result_above", **figures)
+    else:
+        note = kb.message(f"dose_note_{estimate.position}")
+        text = kb.message("dose_result", note=note, **figures)
     buttons = [Button(kb.message("button_again"), START_DATA + NAME)]
     buttons += [flow.replies.button(a) for a in ("dose", "dose.infants", "safety")]
-    return flow.end(data, Reply(text, rows(buttons)))
+    outcome = flow.end(data, *before, Reply(text, rows(buttons)))
+    flow.remember(data, ADULT)  # a follow-up with another weight needn't ask again
+    return outcome
 
 
 def _weighs_in(decision: Decision, text: str) -> bool:
@@ -166,4 +210,5 @@ DIALOG = Dialog(
     start=start,
     messages={**MESSAGES, **weight.MESSAGES},
     also_wanted=_weighs_in,
+    hint=weight.weight_hint,
 )

@@ -9,6 +9,10 @@ a specific re-ask and the third wrong answer in a row ends the dialog kindly; a 
 that clearly is no answer is answered, then the step's question is asked again; red-flag
 wording ends the dialog with the urgent answer and says so; "stop" or "cancel" ends it; and a
 dialog quiet for DIALOG_TIMEOUT seconds (`Engine.quiet`) has expired.
+
+A finished dialog may leave one answer behind for a follow-up ("and what if I'm 90 kg?"):
+`remember` keeps only its time under data["recent"], and `recalled` honours it for RECALL
+seconds. Cancelling, a red flag or a timeout forgets it; the front end deletes it once stale.
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ from collections.abc import Callable
 from bot.dialogs.registry import Dialog, Outcome, Registry
 from bot.knowledge import URGENT, KnowledgeBase
 from bot.matching import ANSWER, CLARIFY, Matcher
-from bot.replies import Replies, Reply
+from bot.replies import START_DATA, Button, Replies, Reply, rows
 from bot.text import normal_form, words
 
 MAX_TRIES = 3  # wrong answers in a row before the dialog gives up
 DIALOG_TIMEOUT = 15 * 60  # seconds of quiet after which a dialog ends
+RECALL = 5 * 60  # seconds a finished dialog's remembered answer may be reused
+RECENT = "recent"  # the key, in a chat's dialog data, of what a finished dialog remembers
 MAX_ANSWER_LENGTH = 200  # longer text is no answer to a step (and would only cost parsing)
 _STOP = {"cancel", "stop", "quit", "exit", "nevermind", "never mind", "abort"}
 
@@ -46,17 +52,33 @@ class Engine:
         self.replies = replies
         self.registry = registry
         self.clock = clock
+        self.recall = RECALL
 
     # -- starting, asking, ending ----------------------------------------------------------
 
     def start(self, name: str, data: dict, text: str | None = None) -> Outcome:
-        """Begin a dialog afresh; what the opening question already says fills its steps."""
+        """Begin a dialog afresh; what the opening question already says fills its steps.
+
+        What a finished dialog remembered, and is still fresh, stays for this one to reuse."""
+        recent = self.fresh(data)
         data.clear()
+        if recent:
+            data[RECENT] = recent
         if text and self.matcher.red_flag(text):
             return self.urgent(data)
         dialog = self.registry.by_name[name]
         data.update(name=name, tries=0)
         return dialog.start(self, data, text or "")
+
+    def aside(self, text: str) -> Reply | None:
+        """A message outside any dialog that only a dialog can use ("75kg", right after a red
+        flag stopped the estimate): say so, with a button to start each dialog that would."""
+        hints = [(d, d.hint(text)) for d in self.registry.dialogs if d.hint]
+        hints = [(d, key) for d, key in hints if key]
+        if not hints:
+            return None
+        buttons = [Button(self.kb.message(d.button_message), START_DATA + d.name) for d, _ in hints]
+        return Reply(self.kb.message(hints[0][1]), rows(buttons))
 
     def intro(self, name: str) -> Reply:
         """The answer that introduces a dialog, without its related buttons (they distract)."""
@@ -85,6 +107,33 @@ class Engine:
         """The command that starts the current dialog again."""
         dialog = self.registry.by_name.get(data.get("name", ""))
         return "/" + (dialog.command if dialog else self.registry.dialogs[0].command)
+
+    # -- what a finished dialog remembers for a few minutes ---------------------------------
+
+    def remember(self, data: dict, key: str) -> None:
+        """Keep the time of one answer (never the answer's details) for a quick follow-up."""
+        data.setdefault(RECENT, {})[key] = self.clock()
+
+    def fresh(self, data: dict) -> dict[str, float]:
+        """The remembered answers still young enough to reuse."""
+        now = self.clock()
+        return {k: at for k, at in data.get(RECENT, {}).items() if now - at < self.recall}
+
+    def recalled(self, data: dict, key: str) -> bool:
+        return key in self.fresh(data)
+
+    def forget_stale(self, data: dict) -> None:
+        """Drop remembered answers that are too old (the whole entry when none is left)."""
+        fresh = self.fresh(data)
+        if fresh:
+            data[RECENT] = fresh
+        else:
+            data.pop(RECENT, None)
+
+    def recall_due(self, data: dict) -> float:
+        """Seconds until the last remembered answer is too old to reuse."""
+        times = data.get(RECENT, {}).values()
+        return max((at + self.recall - self.clock() for at in times), default=0.0)
 
     def timeout(self, data: dict) -> Reply:
         reply = Reply(self.kb.message("timeout", command=self.command(data)))

@@ -63,6 +63,9 @@ class Dialog:
     messages: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # Does a question of another intent still ask for this dialog (a dose question giving a weight)?
     also_wanted: Callable[[Decision, str], bool] | None = None
+    # Outside any dialog, is this message an answer only this dialog can use (a bare "75 kg")?
+    # It names the message that says so; the engine adds a start button per such dialog.
+    hint: Callable[[str], str | None] | None = None
 
     @property
     def button_message(self) -> str:

@@ -113,8 +113,41 @@ def check_weight(kg: float) -> Weight | Invalid:
     return Weight(kg)
 
 
+_SMALL = [
+    *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+    *("eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen"),
+    *("eighteen", "nineteen"),
+]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_WORD_VALUE = {w: n for n, w in enumerate(_SMALL)} | {w: 20 + 10 * n for n, w in enumerate(_TENS)}
+_SMALL_RE = "|".join(sorted(_SMALL, key=len, reverse=True))  # "seventeen" before "seven"
+_DIGIT_RE = "|".join(_SMALL[1:10])
+_TENS_RE = rf"(?:{'|'.join(_TENS)})(?:[\s-]+(?:{_DIGIT_RE}))?"
+_HUNDREDS_RE = rf"(?:a|{_DIGIT_RE})[\s-]+hundred"
+# "twenty five", "twenty-five", "one hundred and fifty", "a hundred": one number each; "five
+# foot five" is two. Only whole words: "someone" and "often" hold no number.
+_NUMBER_WORDS = re.compile(
+    rf"\b(?:{_HUNDREDS_RE}(?:[\s-]+(?:and[\s-]+)?(?:{_TENS_RE}|{_SMALL_RE}))?"
+    rf"|{_TENS_RE}|{_SMALL_RE})\b"
+)
+
+
+def _number_value(phrase: str) -> int:
+    parts = [p for p in re.split(r"[\s-]+", phrase) if p != "and"]
+    if "hundred" in parts:
+        at = parts.index("hundred")
+        hundreds = 1 if parts[0] == "a" else _WORD_VALUE[parts[0]]
+        return hundreds * 100 + sum(_WORD_VALUE[p] for p in parts[at + 1 :])
+    return sum(_WORD_VALUE[p] for p in parts)
+
+
+def spell_numbers(text: str) -> str:
+    """Numbers written in words as digits: "twenty five" -> "25", "five foot five" -> "5 foot 5"."""
+    return _NUMBER_WORDS.sub(lambda m: str(_number_value(m.group(0))), text.casefold())
+
+
 def _normalise(text: str) -> str:
-    return text.casefold().replace("\u2212", "-").strip()
+    return spell_numbers(text.casefold().replace("\u2212", "-").strip())
 
 
 def find_weight(text: str) -> Weight | Invalid | None:

@@ -22,7 +22,20 @@ QUESTION_WORDS = 4  # from this many words, a text with a bare number may be a q
 _KG_WORDS = {"kg", "kgs", "kilo", "kilos", "kilogram", "kilograms", "kilogrammes", "metric"}
 _LB_WORDS = {"lb", "lbs", "pound", "pounds", "imperial"}
 
-MESSAGES = {"ask_unit": frozenset({"number"}), "button_kg": frozenset(), "button_lb": frozenset()}
+MESSAGES = {
+    "ask_unit": frozenset({"number"}),
+    "button_kg": frozenset(),
+    "button_lb": frozenset(),
+    "weight_outside_dialog": frozenset(),
+}
+HINT_WORDS = 4  # "75kg", "I weigh 75 kg": a message this short that holds a weight is one
+
+
+def weight_hint(text: str) -> str | None:
+    """Outside a dialog, a message that is just a weight: the message pointing to the dialogs."""
+    if len(words(text)) <= HINT_WORDS and find_weight(text) is not None:
+        return "weight_outside_dialog"
+    return None
 
 
 @dataclass(frozen=True)
@@ -73,11 +86,14 @@ class WeightSteps:
 
     def take_unit(self, flow: Engine, data: dict, text: str, button: str | None) -> Outcome:
         """Kilograms or pounds for the bare number just given; a whole weight replaces it."""
+        # A weight with its unit ("80 kg", "700 lb") replaces the number, even though it
+        # also names a unit: it is read as a weight of its own, and checked like one.
+        if button is None and text and find_weight(text) is not None:
+            data.pop("number", None)
+            data["step"] = self.weight_step
+            return self.take_weight(flow, data, text, None)
         unit = _unit(text, button)
         if unit is None:
-            if text and find_weight(text) is not None:  # the weight again, unit and all
-                data["step"] = self.weight_step
-                return self.take_weight(flow, data, text, None)
             problem = flow.kb.message("ask_unit", number=f"{data['number']:g}")
             return flow.fail(data, text, problem)
         result = self.check(kg_from(data.pop("number"), unit))

@@ -28,6 +28,9 @@ from bot.telegram.persistence import StorePersistence
 
 QUIT = {"/quit", "/exit"}
 PROMPT = "you> "
+# A bare number up to this, when buttons are shown, is a try at one of them ("15" with nine
+# shown); a larger one (a weight, an age) is an answer, and goes to the bot as typed.
+MAX_OPTION = 20
 
 
 class Console:
@@ -41,7 +44,8 @@ class Console:
         self.out = out
         self.styled = styled
         self.shown = 0  # how many sent messages are already printed
-        self.choices: list[tuple[Sent, str]] = []  # numbered buttons, in the order printed
+        # numbered buttons, in the order printed: the message, its callback data, its label
+        self.choices: list[tuple[Sent, str, str]] = []
 
     def render(self, sent: Sent) -> str:
         text = html.to_terminal(sent.text) if self.styled else html.to_plain(sent.text)
@@ -51,7 +55,7 @@ class Console:
         ]
         for row in sent.buttons:
             for button in row:
-                self.choices.append((sent, button.get("callback_data", "")))
+                self.choices.append((sent, button.get("callback_data", ""), button["text"]))
                 lines.append(f"     [{len(self.choices)}] {button['text']}")
         return "\n".join(lines)
 
@@ -69,11 +73,27 @@ class Console:
     def update_for(self, line: str) -> dict:
         """A typed number presses that button; anything else is a message."""
         if line.isdigit() and 1 <= int(line) <= len(self.choices):
-            sent, data = self.choices[int(line) - 1]
+            sent, data, _ = self.choices[int(line) - 1]
             return self.api.button_update(sent, data)
         return self.api.message_update(line)
 
+    def no_such_choice(self, line: str) -> str | None:
+        """'There's no option 15' and the choices again, for a number no button has."""
+        line = line.strip()
+        if not (self.choices and line.isdigit() and int(line) <= MAX_OPTION):
+            return None
+        if 1 <= int(line) <= len(self.choices):
+            return None
+        lines = [f"bot> There's no option {int(line)}. Type one of these numbers, or your answer:"]
+        lines += [f"     [{n}] {label}" for n, (_, _, label) in enumerate(self.choices, 1)]
+        return "\n".join(lines)
+
     async def say(self, line: str) -> None:
+        missing = self.no_such_choice(line)
+        if missing:
+            print(missing, file=self.out)
+            self.out.flush()
+            return
         update = Update.de_json(self.update_for(line), self.application.bot)
         await self.application.process_update(update)
         self.flush()

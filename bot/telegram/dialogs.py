@@ -8,8 +8,10 @@ sends its replies and returns the next state (a step name) or END.
 
 Timeouts are one mechanism: every step (re)schedules a job that ends the dialog after
 DIALOG_TIMEOUT seconds of quiet, and start-up schedules those of dialogs left open before a
-restart. A step counts only once its replies were sent: if sending fails, the dialog data is
-put back as it was and the error propagates, so the conversation stays at the same step.
+restart. The same job deletes what a finished dialog remembered (bot.dialogs.engine.RECENT)
+once it is too old to reuse. A step counts only once its replies were sent: if sending fails,
+the dialog data is put back as it was and the error propagates, so the conversation stays at
+the same step.
 """
 
 from __future__ import annotations
@@ -79,13 +81,15 @@ class DialogHandlers:
             for job in context.job_queue.get_jobs_by_name(name):
                 job.schedule_removal()
 
-    def _schedule_timeout(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    def _schedule_timeout(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, due: float | None = None
+    ) -> None:
         if not (context.job_queue and update.effective_user and update.effective_chat):
             return
         user, chat = update.effective_user.id, update.effective_chat.id
-        schedule_timeout(
-            context.application, self, chat, user, self.engine.due(self._data(update, context))
-        )
+        if due is None:
+            due = self.engine.due(self._data(update, context))
+        schedule_timeout(context.application, self, chat, user, due)
 
     async def _run(
         self,
@@ -106,7 +110,11 @@ class DialogHandlers:
             data.update(before)  # the user never saw this step: they meet the same question
             raise
         if outcome.step is None:
+            remembered = dict(data)  # what the ended dialog keeps for a few minutes, if any
             self._forget(update, context)
+            if remembered:
+                _dialogs(context)[chat_key(update)] = remembered
+                self._schedule_timeout(update, context, self.engine.recall_due(remembered))
             return ConversationHandler.END
         self._schedule_timeout(update, context)
         return outcome.step
@@ -233,6 +241,10 @@ async def _timed_out(context: ContextTypes.DEFAULT_TYPE) -> None:
     dialogs = context.user_data.get("dialogs", {}) if context.user_data is not None else {}
     data = dialogs.get(chat, {})
     if not handlers.engine.expired(data):
+        if chat in dialogs and not handlers.engine.active(data):
+            handlers.engine.forget_stale(data)  # a finished dialog's answer, now too old
+            if not data:
+                dialogs.pop(chat, None)
         return  # the user answered meanwhile, or the dialog has ended
     reply = handlers.engine.timeout(data)
     dialogs.pop(chat, None)
@@ -245,6 +257,9 @@ def resume_timeouts(application: Application, handlers: DialogHandlers) -> None:
         for chat, data in user_data.get("dialogs", {}).items():
             if handlers.engine.active(data):
                 due = handlers.engine.due(data)
+                schedule_timeout(application, handlers, int(chat), user_id, due)
+            elif data:  # a finished dialog's remembered answer: delete it when it is stale
+                due = handlers.engine.recall_due(data)
                 schedule_timeout(application, handlers, int(chat), user_id, due)
 
 

@@ -16,6 +16,7 @@ from telegram.ext import (
 )
 
 from bot import html
+from bot.matching import ANSWER
 from bot.replies import ANSWER_DATA, TOPICS_DATA, Reply, payload_to_answer_id
 from bot.services import Services
 from bot.telegram.common import (
@@ -39,6 +40,7 @@ class Questions:
         self.replies = services.replies
         self.kb = services.kb
         self.decide = decide
+        self.dialogs = services.dialogs
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Welcome the user, or open the answer a deep link names."""
@@ -101,6 +103,8 @@ class Questions:
         text = question_text(message)
         decision = self.decide(text)
         reply = self.replies.for_decision(decision)
+        if decision.decision != ANSWER:  # a bare "75 kg" is no question, but a dialog's answer
+            reply = self.dialogs.aside(text) or reply
         _LOGGER.info(
             "question decided: %s %s %.0f (%s)",
             decision.decision,

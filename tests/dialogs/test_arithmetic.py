@@ -24,20 +24,27 @@ from bot.dialogs.units import KG_PER_LB, Invalid
 
 
 @pytest.mark.parametrize(
-    ("kg", "grams", "position"),
+    ("kg", "grams", "shown", "position"),
     [
-        (150 * KG_PER_LB, 20, dose.WITHIN),  # the article's own example: about 20 g for 150 lb
-        (70, 21, dose.WITHIN),
-        (80, 24, dose.WITHIN),
-        (90, 27, dose.ABOVE),
-        (25, 8, dose.WITHIN),  # 7.5 g rounds half up to 8
-        (20, 6, dose.BELOW),
-        (85, 26, dose.ABOVE),  # 25.5 g rounds half up to 26
+        (150 * KG_PER_LB, 20, "20", dose.WITHIN),  # the article's example: about 20 g for 150 lb
+        (70, 21, "21", dose.WITHIN),
+        (80, 24, "24", dose.WITHIN),
+        (90, 27, "27", dose.ABOVE),
+        (25, 8, "7.5", dose.BELOW),  # 7.5 g rounds to 8, but it is below the range
+        (26.6, 8, "7.9", dose.BELOW),  # 7.98 g: shown rounded down, on its true side
+        (26.7, 8, "8", dose.WITHIN),  # 8.01 g
+        (250 / 3, 25, "25", dose.WITHIN),  # exactly 25 g, despite floating point
+        (84, 25, "25.2", dose.ABOVE),  # 25.2 g rounds to 25, but it is above the range
+        (20, 6, "6", dose.BELOW),
+        (85, 26, "26", dose.ABOVE),  # 25.5 g rounds half up to 26
     ],
 )
-def test_dose_is_weight_times_0_3_grams_rounded(kg: float, grams: int, position: str):
+def test_dose_is_weight_times_0_3_compared_unrounded(
+    kg: float, grams: int, shown: str, position: str
+):
     estimate = dose.estimate(kg)
     assert estimate.grams == grams
+    assert estimate.shown == shown
     assert estimate.position == position
 
 
@@ -128,12 +135,22 @@ def test_sex_typed(text: str, sex: str | None):
     assert parse_sex(text) == sex
 
 
-@pytest.mark.parametrize(("text", "age"), [("35", 35), ("35 years", 35), ("I'm 35 years old", 35)])
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("35", 35),
+        ("35 years", 35),
+        ("I'm 35 years old", 35),
+        ("twenty five", 25),  # issue #11: numbers in words are read
+        ("thirty-five years old", 35),
+        ("thirty five and a half years", 35),  # in whole years, as "35.5" is
+    ],
+)
 def test_ages(text: str, age: int):
     assert parse_age(text) == age
 
 
-@pytest.mark.parametrize("text", ["old", "0", "150", "thirty five and a half years"])
+@pytest.mark.parametrize("text", ["old", "0", "150", "someone often"])
 def test_bad_ages(text: str):
     assert isinstance(parse_age(text), Invalid)
 

@@ -44,7 +44,7 @@ async def test_every_step_accepts_a_typed_answer(bot_chat: BotChat):
     await bot_chat.send("moderately active")
     # 1730 x 1.55 = 2681.5; 0.5 kg is 1.1 lb: - 550 = 2131.5
     assert "about 2,130 kcal" in bot_chat.text()
-    assert "lose 1.1 lb a week" in bot_chat.text()
+    assert "lose 0.5 kg a week" in bot_chat.text()  # in the unit the goal was typed in
 
 
 async def test_a_question_fills_what_it_already_says(bot_chat: BotChat):
@@ -200,3 +200,77 @@ async def test_forged_button_data_is_refused_not_crashed(
     [reply] = await bot_chat.press_data(forged)
     assert refusal in bot_chat.text()
     assert reply.labels  # the same question again, with its buttons
+
+
+# -- issue #11 ---------------------------------------------------------------------------------
+
+
+async def test_a_goal_too_fast_gets_one_sentence_and_the_goal_buttons(bot_chat: BotChat):
+    await bot_chat.send("/calories")
+    [reply] = await bot_chat.send("lose 3 lb a week")
+    assert "The tracker goes up to 2 lb (0.9 kg) a week either way" in reply.text
+    assert "I didn't catch a goal" not in reply.text
+    assert len(reply.labels) == 9 and "Lose 2 pounds per week" in reply.labels
+
+
+@pytest.mark.parametrize(
+    ("said", "level"),
+    [
+        ("i walk to work and go to the gym like twice a week", "lightly active"),
+        ("gym 4 times a week", "moderately active"),
+        ("i run every day", "very active"),
+        ("I exercise 3x a week", "lightly active"),
+    ],
+)
+async def test_activity_in_the_users_own_words(bot_chat: BotChat, said: str, level: str):
+    await bot_chat.send("/calories maintain, I'm a 40 year old man, 180 cm and 80 kg")
+    assert "How active are you" in bot_chat.text()
+    await bot_chat.send(said)
+    assert f"({level})" in bot_chat.text()
+    assert "kcal" in bot_chat.text()
+
+
+async def test_numbers_in_words_are_read(bot_chat: BotChat):
+    await bot_chat.send("/calories")
+    await bot_chat.press("Maintain my current weight")
+    await bot_chat.press("Female")
+    await bot_chat.send("thirty-five")
+    assert "How tall are you" in bot_chat.text()
+    await bot_chat.send("five foot five")
+    assert "And your weight" in bot_chat.text()
+    await bot_chat.send("one hundred and fifty pounds")
+    assert "How active are you" in bot_chat.text()
+    await bot_chat.press("Sedentary")
+    # The same woman as test_a_question_fills_what_it_already_says: 1376.2 x 1.2 = 1651.5
+    assert "35 years, 165 cm (5 ft 5 in), 68 kg (150 lb)" in bot_chat.text()
+    assert "about 1,650 kcal" in bot_chat.text()
+
+
+async def test_a_goal_typed_in_kg_is_echoed_in_kg(bot_chat: BotChat):
+    await bot_chat.send("/calories lose 0.5 kg a week, male, 40 years, 180 cm, 80 kg")
+    await bot_chat.send("moderate")
+    assert "about 2,130 kcal to lose 0.5 kg a week" in bot_chat.text()
+    assert "lb a week" not in bot_chat.text()
+
+
+async def test_a_goal_in_kg_slowed_by_the_minimum_is_echoed_in_kg(bot_chat: BotChat):
+    # 0.9 kg is 2 lb: for this woman the minimum of 1,200 kcal slows it to 0.3 lb (0.1 kg)
+    # a week, as in test_the_floor_and_the_aggressive_goal_warnings.
+    await bot_chat.send("/calories lose 0.9 kg a week, female, 30 years, 152 cm, 50 kg")
+    await bot_chat.send("sedentary")
+    assert "about 1,200 kcal to lose about 0.1 kg a week" in bot_chat.text()
+    assert "To lose 0.9 kg a week you would need" in bot_chat.text()
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "/calories lose 2 lb a week, female, 30 years, 152 cm, 50 kg",  # fast for her size
+        "/calories maintain, female, 60 years, 150 cm, 45 kg",  # needs below the minimum
+        "/calories lose 1 lb a week, male, 40 years, 180 cm, 80 kg",  # an ordinary result
+    ],
+)
+async def test_the_result_asks_a_physician_or_dietitian_once(bot_chat: BotChat, opening: str):
+    await bot_chat.send(opening)
+    [result] = await bot_chat.send("sedentary")
+    assert result.text.count("physician or dietitian") == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ async def test_dose_by_buttons_to_the_result(bot_chat: BotChat):
     text = bot_chat.text()
     assert "works out to about 24 g of glutamine a day" in text
     assert "This is not a dose to take" in text
-    assert "within the 8 g to 25 g a day" in text
+    assert "within the 8–25 g a day" in text
     assert "low-birth-weight infants" in text
     assert "Source:" in text
     assert "ask your physician" in text
@@ -132,18 +133,28 @@ async def test_typed_child_or_pregnancy_gets_no_number(bot_chat: BotChat, typed:
     assert "won't give a number" in bot_chat.text()
 
 
-async def test_a_result_above_the_studied_range_says_so(bot_chat: BotChat):
-    await to_adult_step(bot_chat, "100 kg")
-    await bot_chat.press("Yes, an adult")
-    assert "about 30 g" in bot_chat.text()
-    assert "more than 25 g a day, the highest amount used" in bot_chat.text()
+async def test_a_result_above_the_studied_range_leads_with_the_range(bot_chat: BotChat):
+    # Issue #11: 300 lb gave "**41 g**" as the bold headline, like a dose to take.
+    await to_adult_step(bot_chat, "300 lb")
+    [result] = await bot_chat.press("Yes, an adult")
+    headline = result.text.split("\n")[0]
+    assert "above the 8–25 g a day used in human studies" in headline
+    assert "41" not in headline  # the figure is not the headline
+    assert "<b>41" not in result.text and "about 41 g" not in result.text
+    assert "136.1 kg (or 300 lb) × 0.3 g per kg gives 41 g" in bot_chat.text()
+    assert "arithmetic, not an amount they used" in bot_chat.text()
+    assert "not a dose to take" in bot_chat.text()
 
 
-async def test_a_result_below_the_studied_range_says_so(bot_chat: BotChat):
-    await to_adult_step(bot_chat, "22 kg")
+async def test_the_range_is_compared_before_rounding(bot_chat: BotChat):
+    # Issue #11: 84 kg gave "about 25 g ... within 8-25 g", though 25.2 g is above the range.
+    # (25 kg, 7.5 g, is below it: no adult weighs that, so the dialog refuses it instead, and
+    # test_arithmetic checks the figure.)
+    await to_adult_step(bot_chat, "84 kg")
     await bot_chat.press("Yes, an adult")
-    assert "about 7 g" in bot_chat.text()
-    assert "less than 8 g a day, the lowest amount used" in bot_chat.text()
+    assert "above the 8–25 g a day used in human studies" in bot_chat.text()
+    assert "gives 25.2 g" in bot_chat.text()
+    assert "within" not in bot_chat.text()
 
 
 async def test_the_answer_button_starts_the_dialog(bot_chat: BotChat):
@@ -326,3 +337,127 @@ async def test_a_stale_dialog_still_starts_the_dialog_asked_for(bot_chat: BotCha
     assert "What is your body weight?" in replies[-1].text  # the dose dialog has begun
     await bot_chat.send("80 kg")
     assert "So you weigh 80 kg" in bot_chat.text()
+
+
+# -- issue #11 ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("weight", ["3 kg", "20 kg", "50 lb"])
+async def test_an_adult_with_a_weight_no_adult_has_is_refused_kindly(bot_chat: BotChat, weight):
+    # "3 kg" then "yes, an adult" gave "about 1 g a day" (a child's weight is fine until then).
+    await to_adult_step(bot_chat, weight)
+    refusal, again = await bot_chat.send("yes, an adult")
+    assert "outside the adult weights I can use (30 to 350 kg)" in refusal.text
+    assert "decision for their doctor or paediatrician" in refusal.text
+    assert " g of glutamine" not in bot_chat.text()
+    assert "What is your body weight?" in again.text  # a slip can be mended at once
+    await bot_chat.send("80 kg")
+    await bot_chat.press("Yes, that's right")
+    await bot_chat.press("Yes, an adult")
+    assert "about 24 g" in bot_chat.text()
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "echo"),
+    [
+        ("154", "80 kg", "So you weigh 80 kg (176 lb)"),
+        ("2", "150 lb", "So you weigh 68 kg (150 lb)"),
+        ("154", "it's 70 kilos", "So you weigh 70 kg (154 lb)"),
+    ],
+)
+async def test_a_whole_weight_at_the_unit_step_replaces_the_number(
+    bot_chat: BotChat, first: str, then: str, echo: str
+):
+    await bot_chat.send("/dose")
+    await bot_chat.send(first)
+    assert "kilograms or pounds" in bot_chat.text()
+    await bot_chat.send(then)
+    assert echo in bot_chat.text()
+
+
+async def test_a_whole_weight_at_the_unit_step_is_checked_as_one(bot_chat: BotChat):
+    # "700 lb" at "Is 154 in kg or lb?" used to read as 154 lb (69.9 kg).
+    await bot_chat.send("/dose")
+    await bot_chat.send("154")
+    await bot_chat.send("700 lb")
+    assert "So you weigh 317.5 kg (700 lb)" in bot_chat.text()
+    await bot_chat.press("No, change it")
+    await bot_chat.send("154")
+    await bot_chat.send("900 lb")
+    assert "over 350 kg" in bot_chat.text()
+    assert "69.9" not in bot_chat.text()
+    await bot_chat.send("80 kg")  # back at the weight step
+    assert "So you weigh 80 kg (176 lb)" in bot_chat.text()
+
+
+async def test_a_unit_word_at_the_unit_step_still_applies_to_the_number(bot_chat: BotChat):
+    await bot_chat.send("/dose")
+    await bot_chat.send("154")
+    await bot_chat.send("in pounds")
+    assert "So you weigh 69.9 kg (154 lb)" in bot_chat.text()
+
+
+async def test_a_follow_up_weight_reuses_the_adult_answer_and_says_so(bot_chat: BotChat):
+    await to_adult_step(bot_chat)
+    await bot_chat.press("Yes, an adult")
+    replies = await bot_chat.send("and what if im 90 kg?")
+    text = bot_chat.text()
+    assert "I've used your earlier answer that this is for an adult" in replies[0].text
+    assert "5 minutes" in replies[0].text
+    assert "Is that right?" not in text and "for an adult who is not pregnant" in text
+    assert "above the 8–25 g a day used in human studies" in text  # 27 g: straight to it
+    assert "90 kg (or 198 lb) × 0.3 g per kg gives 27 g" in text
+
+
+async def test_the_adult_answer_expires_after_a_few_minutes(bot_chat: BotChat, monkeypatch):
+    await to_adult_step(bot_chat)
+    await bot_chat.press("Yes, an adult")
+    dialogs = bot_chat.application.services.dialogs
+    remembered = bot_chat.application.user_data[bot_chat.chat_id]["dialogs"]
+    assert set(remembered[str(bot_chat.chat_id)]) == {"recent"}  # a timestamp, nothing else
+    later = dialogs.clock() + dialogs.recall + 1
+    monkeypatch.setattr(dialogs, "clock", lambda: later)
+    await bot_chat.send("and what if im 90 kg?")
+    assert "earlier answer" not in bot_chat.text()
+    assert "So you weigh 90 kg (198 lb). Is that right?" in bot_chat.text()
+
+
+async def test_a_follow_up_about_someone_else_asks_again(bot_chat: BotChat):
+    await to_adult_step(bot_chat)
+    await bot_chat.press("Yes, an adult")
+    await bot_chat.send("what if my son weighs 30 kg, how much glutamine")
+    assert "earlier answer" not in bot_chat.text()
+    assert "So you weigh 30 kg" in bot_chat.text()
+
+
+async def test_cancelling_forgets_the_adult_answer(bot_chat: BotChat):
+    await to_adult_step(bot_chat)
+    await bot_chat.press("Yes, an adult")
+    await bot_chat.send("/dose")
+    await bot_chat.send("/cancel")
+    await bot_chat.send("and what if im 90 kg?")
+    assert "earlier answer" not in bot_chat.text()
+
+
+async def test_a_stale_remembered_answer_is_deleted_by_itself(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(shared_services().dialogs, "recall", 0.3)
+    async with running_bot(BotAPIStandIn(), tmp_path / "bot.sqlite3") as chat:
+        await to_adult_step(chat)
+        await chat.press("Yes, an adult")
+        assert chat.application.user_data[chat.chat_id]["dialogs"]
+        for _ in range(30):
+            await asyncio.sleep(0.1)
+            if not chat.application.user_data[chat.chat_id]["dialogs"]:
+                break
+        assert chat.application.user_data[chat.chat_id]["dialogs"] == {}
+
+
+async def test_a_bare_weight_after_a_red_flag_points_to_the_estimates(bot_chat: BotChat):
+    await bot_chat.send("/dose")
+    await bot_chat.send("80 kg, but there is blood in my stool")
+    assert "stopped the estimate" in bot_chat.text()
+    [reply] = await bot_chat.send("75kg")
+    assert "Could you say a little more" not in reply.text
+    assert "That looks like a body weight" in reply.text and "/dose" in reply.text
+    await bot_chat.press("Estimate my dose")
+    assert "What is your body weight?" in bot_chat.text()

@@ -146,6 +146,8 @@ def test_out_of_scope_questions_are_not_answered(matcher: Matcher, text: str):
         "my toddler swallowed a handful of glutamine capsules",
         "i think i overdosed on glutamine",
         "hi! quick question, there's blood in my poop, is that leaky gut?",
+        "can't keep any fluids down for 2 days",  # issue #11: persistent vomiting
+        "i have been throwing up for three days",
     ],
 )
 def test_red_flags_reach_urgent_whatever_else_is_said(matcher: Matcher, text: str):
@@ -159,6 +161,9 @@ def test_red_flags_reach_urgent_whatever_else_is_said(matcher: Matcher, text: st
         "can you overdose on glutamine",
         "is a blood test useful for leaky gut",
         "can my child swallow glutamine capsules",
+        "can glutamine cause vomiting",  # issue #11: a question about the word
+        "does glutamine make you throw up",
+        "how do i keep my glutamine powder dry",
     ],
 )
 def test_questions_about_red_flag_words_are_not_emergencies(matcher: Matcher, text: str):

@@ -52,6 +52,24 @@ def test_the_calorie_dialog_in_the_chat():
     assert "about 2,180 kcal" in out  # 1730 x 1.55 - 500, by hand in test_dose_and_calories
 
 
+def test_a_number_no_button_has_says_so_and_shows_the_choices_again():
+    # Issue #11: "15" with nine goals shown got "Could you say a little more?".
+    result = chat_through_pipe("/calories", "15", "7", "2", "40", "180 cm", "80 kg", "moderate")
+    out = result.stdout
+    assert "There's no option 15" in out
+    assert "Could you say a little more" not in out
+    after = out.split("There's no option 15", 1)[1]
+    assert "[9] Lose 2 pounds per week" in after.split("> 7", 1)[0]  # the choices again
+    assert "about 2,180 kcal" in out  # and "7" still pressed "Lose 1 pound per week"
+
+
+def test_a_large_number_beside_buttons_is_still_an_answer():
+    # At "Is 154 in kilograms or pounds?" a new weight is an answer, not a missing option.
+    result = chat_through_pipe("/dose", "154", "70 kg")
+    assert "no option" not in result.stdout
+    assert "So you weigh 70 kg (154 lb)" in result.stdout
+
+
 def test_commands_and_links_in_the_chat():
     result = chat_through_pipe("/sources", "/cancel", "/nonsense")
     out = result.stdout
