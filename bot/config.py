@@ -87,6 +87,54 @@ def _database_url(value: str) -> str:
     return f"sqlite:///{path if path.is_absolute() else PROJECT_ROOT / path}"
 
 
+def _token(value: str | None) -> str | None:
+    if value is not None and not TOKEN_SHAPE.match(value):
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then about 35 "
+            "letters, digits, _ or -); copy it again from @BotFather."
+        )
+    return value
+
+
+def _port(value: str | None) -> int:
+    if value is None:
+        return DEFAULT_PORT
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise SettingsError(f"PORT must be a whole number from 1 to 65535, not {value!r}.")
+    return int(value)
+
+
+def _log_level(value: str | None) -> str:
+    level = (value or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}.")
+    return level
+
+
+def _webhook_url(value: str | None) -> str | None:
+    if value is not None:
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname:
+            raise SettingsError(f"WEBHOOK_URL must be a public https:// address, not {value!r}.")
+    return value
+
+
+def _secret(value: str | None, token: str | None) -> str | None:
+    if value is not None and not SECRET_SHAPE.match(value):
+        raise SettingsError(
+            "WEBHOOK_SECRET may hold only letters, digits, _ and -, up to 256 characters."
+        )
+    if value is None and token is not None:
+        return derive_secret(token)
+    return value
+
+
+def _base_url(value: str | None) -> str | None:
+    if value is not None and urlsplit(value).scheme not in ("http", "https"):
+        raise SettingsError(f"TELEGRAM_BASE_URL must be an http(s):// address, not {value!r}.")
+    return value
+
+
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Read and check every setting; raise SettingsError with one sentence on the first mistake."""
     env = os.environ if env is None else env
@@ -95,44 +143,12 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         value = env.get(name, "").strip()
         return value or None
 
-    token = get("TELEGRAM_BOT_TOKEN")
-    if token is not None and not TOKEN_SHAPE.match(token):
-        raise SettingsError(
-            "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then about 35 "
-            "letters, digits, _ or -); copy it again from @BotFather."
-        )
-
-    port_text = get("PORT")
-    port = DEFAULT_PORT
-    if port_text is not None:
-        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
-            raise SettingsError(f"PORT must be a whole number from 1 to 65535, not {port_text!r}.")
-        port = int(port_text)
-
-    level = (get("LOG_LEVEL") or "INFO").upper()
-    if level not in LOG_LEVELS:
-        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}.")
-
-    webhook_url = get("WEBHOOK_URL")
-    if webhook_url is not None:
-        parts = urlsplit(webhook_url)
-        if parts.scheme != "https" or not parts.hostname:
-            raise SettingsError(
-                f"WEBHOOK_URL must be a public https:// address, not {webhook_url!r}."
-            )
-
-    secret = get("WEBHOOK_SECRET")
-    if secret is not None and not SECRET_SHAPE.match(secret):
-        raise SettingsError(
-            "WEBHOOK_SECRET may hold only letters, digits, _ and -, up to 256 characters."
-        )
-    if secret is None and token is not None:
-        secret = derive_secret(token)
-
-    base_url = get("TELEGRAM_BASE_URL")
-    if base_url is not None and urlsplit(base_url).scheme not in ("http", "https"):
-        raise SettingsError(f"TELEGRAM_BASE_URL must be an http(s):// address, not {base_url!r}.")
-
+    token = _token(get("TELEGRAM_BOT_TOKEN"))
+    port = _port(get("PORT"))
+    level = _log_level(get("LOG_LEVEL"))
+    webhook_url = _webhook_url(get("WEBHOOK_URL"))
+    secret = _secret(get("WEBHOOK_SECRET"), token)
+    base_url = _base_url(get("TELEGRAM_BASE_URL"))
     database = get("DATABASE_URL")
     return Settings(
         token=token,

@@ -150,6 +150,12 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
+    _wire(application, services)
+    return application
+
+
+def _wire(application: Application, services: Services) -> None:
+    """Add every handler, in the order they must be tried."""
     decide = decider(services)
     questions = Questions(services, decide)
     dialogs = DialogHandlers(services, questions, decide)
@@ -164,7 +170,6 @@ def build_application(
     for handler in InlineQueries(services, decide).handlers():
         application.add_handler(handler)
     application.add_error_handler(_on_error)
-    return application
 
 
 def run(settings: Settings, services: Services) -> None:

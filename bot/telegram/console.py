@@ -119,30 +119,37 @@ async def _run(services: Services, lines: IO[str], out: IO[str], interactive: bo
                 file=out,
             )
         await console.say("/start")
-        lines_in: asyncio.Queue[str | None] = asyncio.Queue()
-        loop = asyncio.get_running_loop()
-        # A daemon thread reads input: Ctrl-C or the end of the chat never wait for it.
-        turn = threading.Event()  # the prompt waits until the bot has answered
-        turn.set()
-        threading.Thread(
-            target=_read_lines, args=(loop, lines_in, lines, interactive, turn), daemon=True
-        ).start()
-        ticker = asyncio.create_task(_tick(console))
         try:
-            while (line := await lines_in.get()) is not None:
-                if not interactive:
-                    print(f"> {line}", file=out)
-                if line.strip() in QUIT:
-                    break
-                if line.strip():
-                    await console.say(line)
-                turn.set()
+            await _converse(console, lines, out, interactive)
         finally:
-            ticker.cancel()
             await application.stop()
     if interactive:
         print("\nBye!", file=out)
     return 0
+
+
+async def _converse(console: Console, lines: IO[str], out: IO[str], interactive: bool) -> None:
+    """Hand each line read to the bot until /quit or the end of input."""
+    lines_in: asyncio.Queue[str | None] = asyncio.Queue()
+    loop = asyncio.get_running_loop()
+    # A daemon thread reads input: Ctrl-C or the end of the chat never wait for it.
+    turn = threading.Event()  # the prompt waits until the bot has answered
+    turn.set()
+    threading.Thread(
+        target=_read_lines, args=(loop, lines_in, lines, interactive, turn), daemon=True
+    ).start()
+    ticker = asyncio.create_task(_tick(console))
+    try:
+        while (line := await lines_in.get()) is not None:
+            if not interactive:
+                print(f"> {line}", file=out)
+            if line.strip() in QUIT:
+                break
+            if line.strip():
+                await console.say(line)
+            turn.set()
+    finally:
+        ticker.cancel()
 
 
 def _read_lines(
