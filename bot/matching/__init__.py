@@ -8,6 +8,9 @@ MATCHER setting picks the implementation.
 decision.py  the Decision and the rule that turns scores into one
 gates.py     what is decided before scoring: red flags, too long, too short, other alphabets
 lexical.py   the word-based matcher (spelling, aliases, weighted overlap)
+embedding.py the static MiniLM sentence vectors (pure Python tokenizer + numpy)
+semantic.py  a logistic regression over those vectors, trained at start-up on the examples
+fused.py     the fused matcher: lexical and semantic scores decided together (MATCHER=fused)
 evaluate.py  accuracy on a labelled question set, cross-validation
 """
 
@@ -41,8 +44,18 @@ class Matcher(Protocol):
         ...
 
 
+def _fused(kb: KnowledgeBase) -> Matcher:
+    """The fused matcher, imported only when chosen (it loads numpy and the model file)."""
+    from bot.matching.fused import FusedMatcher
+
+    return FusedMatcher.build(kb)
+
+
 # The implementations, by the name the MATCHER setting gives.
-MATCHERS: dict[str, Callable[[KnowledgeBase], Matcher]] = {"lexical": LexicalMatcher}
+MATCHERS: dict[str, Callable[[KnowledgeBase], Matcher]] = {
+    "lexical": LexicalMatcher,
+    "fused": _fused,
+}
 DEFAULT_MATCHER = "lexical"
 
 
