@@ -39,8 +39,10 @@ check: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python -m bot eval tests/data/dev.yaml
 
-# The real-wording set lives beside the project (../shared/data), never inside it.
-REAL_QUESTIONS ?= ../shared/data/real-questions.yaml
+# The real-wording set lives beside the project (../shared/data; ../../shared/data from a git
+# work tree), never inside it. Exported, so the tests that measure on it find it too.
+REAL_QUESTIONS ?= $(firstword $(wildcard ../shared/data/real-questions.yaml \
+	../../shared/data/real-questions.yaml))
 
 eval-real: $(STAMP)  ## held-out part of the real-wording set; PART=tuning|all, MATCHER=fused
 	$(BIN)/python -m bot eval $(REAL_QUESTIONS) --part $(or $(PART),heldout)

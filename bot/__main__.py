@@ -74,8 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.set_defaults(func=_eval)
     args = parser.parse_args(argv)
     func = getattr(args, "func", _run)  # no command: run, as the spec says
+    from bot.matching import MatcherError
+
     try:
         return func(args)
+    except MatcherError as error:  # an unknown MATCHER, or its model file missing or altered
+        print(error, file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -32,6 +32,10 @@ from bot.matching.decision import (
 from bot.matching.lexical import LexicalMatcher
 
 
+class MatcherError(ValueError):
+    """A matcher cannot be built: an unknown MATCHER, or its model file missing or altered."""
+
+
 class Matcher(Protocol):
     """What the rest of the bot needs of a matcher."""
 
@@ -56,7 +60,7 @@ MATCHERS: dict[str, Callable[[KnowledgeBase], Matcher]] = {
     "lexical": LexicalMatcher,
     "fused": _fused,
 }
-DEFAULT_MATCHER = "lexical"
+DEFAULT_MATCHER = "lexical"  # MATCHER=fused is the other choice; README says why not yet
 
 
 def build_matcher(kb: KnowledgeBase, kind: str = DEFAULT_MATCHER) -> Matcher:
@@ -64,7 +68,9 @@ def build_matcher(kb: KnowledgeBase, kind: str = DEFAULT_MATCHER) -> Matcher:
     try:
         factory = MATCHERS[kind]
     except KeyError:
-        raise ValueError(f"unknown matcher {kind!r}: choose one of {', '.join(MATCHERS)}") from None
+        raise MatcherError(
+            f"unknown MATCHER {kind!r}: choose one of {', '.join(MATCHERS)}"
+        ) from None
     return factory(kb)
 
 
@@ -79,5 +85,6 @@ __all__ = [
     "Context",
     "Decision",
     "Matcher",
+    "MatcherError",
     "build_matcher",
 ]

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.matching import MatcherError
+
 MODEL_PATH = Path(__file__).resolve().parent / "model" / "minilm-static-256.npz"
 MODEL_SHA256 = "efc4fc994f6506538b4db6781c84be662515c24e43323b0b8e96dcf07f541153"
 MAX_WORD = 100  # BERT's WordPiece: longer words are [UNK]
@@ -33,7 +35,7 @@ _CJK = (
 )
 
 
-class ModelError(RuntimeError):
+class ModelError(MatcherError):
     """The embedding file is missing or is not the one the project ships."""
 
 
