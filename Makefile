@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test lint format check eval bench clean
+.PHONY: run chat test lint format check eval eval-real bench clean
 
 # Settings from .env (KEY=value lines, no quotes; see .env.example), if there is one.
 -include .env
@@ -38,6 +38,14 @@ check: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python -m bot eval tests/data/dev.yaml
+
+# The real-wording set lives beside the project (../shared/data; ../../shared/data from a git
+# work tree), never inside it. Exported, so the tests that measure on it find it too.
+REAL_QUESTIONS ?= $(firstword $(wildcard ../shared/data/real-questions.yaml \
+	../../shared/data/real-questions.yaml))
+
+eval-real: $(STAMP)  ## held-out part of the real-wording set; PART=tuning|all, MATCHER=fused
+	$(BIN)/python -m bot eval $(REAL_QUESTIONS) --part $(or $(PART),heldout)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/matching.py

@@ -29,7 +29,7 @@ def _match(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from bot.cli import evaluate
 
-    return evaluate(args.file, cv=args.cv, show=args.show)
+    return evaluate(args.file, cv=args.cv, show=args.show, part=args.part)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -65,11 +65,22 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("file", nargs="?", default="tests/data/dev.yaml")
     evaluate.add_argument("--cv", type=int, metavar="K", help="k-fold cross-validation instead")
     evaluate.add_argument("--show", type=int, default=0, metavar="N", help="list N mistakes")
+    evaluate.add_argument(
+        "--part",
+        choices=("heldout", "tuning", "all"),
+        default="heldout",
+        help="of a real-wording set: the held-out part (default), the tuning part, or all",
+    )
     evaluate.set_defaults(func=_eval)
     args = parser.parse_args(argv)
     func = getattr(args, "func", _run)  # no command: run, as the spec says
+    from bot.matching import MatcherError
+
     try:
         return func(args)
+    except MatcherError as error:  # an unknown MATCHER, or its model file missing or altered
+        print(error, file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

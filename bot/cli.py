@@ -20,9 +20,9 @@ def match_lines(lines: IO[str], out: IO[str]) -> int:
     return 0
 
 
-def evaluate(file: str, cv: int | None = None, show: int = 0) -> int:
+def evaluate(file: str, cv: int | None = None, show: int = 0, part: str = "heldout") -> int:
     """`eval`: the matcher's accuracy on a labelled question set, or cross-validated."""
-    from bot.matching.evaluate import cross_validate, evaluate, read_questions
+    from bot.matching.evaluate import cross_validate, evaluate, read_labelled
     from bot.services import load_knowledge, matcher_kind
 
     kb = load_knowledge()
@@ -30,16 +30,17 @@ def evaluate(file: str, cv: int | None = None, show: int = 0) -> int:
         if cv < 2:
             print("--cv needs at least 2 folds", file=sys.stderr)
             return 2
-        print(f"{cv}-fold cross-validation over the intent examples")
+        print(f"{cv}-fold cross-validation over the intent examples; matcher {matcher_kind()}")
         print("\n".join(cross_validate(kb, cv, matcher_kind()).lines(show)))
         return 0
     path = Path(file)
     if not path.is_file():
         print(f"no such file: {file}", file=sys.stderr)
         return 2
+    questions, title = read_labelled(path, part)
     services = build_services(kb)
-    report = evaluate(services.matcher, read_questions(path))
-    print(f"{path}")
+    report = evaluate(services.matcher, questions)
+    print(f"{path}: {title}; matcher {matcher_kind()}")
     print("\n".join(report.lines(show)))
     return 0
 

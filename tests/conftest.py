@@ -47,6 +47,21 @@ def matcher(services: Services) -> Matcher:
     return services.matcher
 
 
+_FUSED: list[Matcher] = []
+
+
+@pytest.fixture(scope="session")
+def fused(services: Services) -> Matcher:
+    """The fused matcher (built at most once per session: training it takes about a second)."""
+    from bot.matching.fused import FusedMatcher
+
+    if isinstance(services.matcher, FusedMatcher):
+        return services.matcher
+    if not _FUSED:
+        _FUSED.append(FusedMatcher.build(services.kb))
+    return _FUSED[0]
+
+
 @dataclass
 class BotChat:
     """One user talking to the real bot; each action returns what the bot sent back."""

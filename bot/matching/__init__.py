@@ -8,6 +8,9 @@ MATCHER setting picks the implementation.
 decision.py  the Decision and the rule that turns scores into one
 gates.py     what is decided before scoring: red flags, too long, too short, other alphabets
 lexical.py   the word-based matcher (spelling, aliases, weighted overlap)
+embedding.py the static MiniLM sentence vectors (pure Python tokenizer + numpy)
+semantic.py  a logistic regression over those vectors, trained at start-up on the examples
+fused.py     the fused matcher: lexical and semantic scores decided together (MATCHER=fused)
 evaluate.py  accuracy on a labelled question set, cross-validation
 """
 
@@ -29,6 +32,10 @@ from bot.matching.decision import (
 from bot.matching.lexical import LexicalMatcher
 
 
+class MatcherError(ValueError):
+    """A matcher cannot be built: an unknown MATCHER, or its model file missing or altered."""
+
+
 class Matcher(Protocol):
     """What the rest of the bot needs of a matcher."""
 
@@ -41,9 +48,19 @@ class Matcher(Protocol):
         ...
 
 
+def _fused(kb: KnowledgeBase) -> Matcher:
+    """The fused matcher, imported only when chosen (it loads numpy and the model file)."""
+    from bot.matching.fused import FusedMatcher
+
+    return FusedMatcher.build(kb)
+
+
 # The implementations, by the name the MATCHER setting gives.
-MATCHERS: dict[str, Callable[[KnowledgeBase], Matcher]] = {"lexical": LexicalMatcher}
-DEFAULT_MATCHER = "lexical"
+MATCHERS: dict[str, Callable[[KnowledgeBase], Matcher]] = {
+    "lexical": LexicalMatcher,
+    "fused": _fused,
+}
+DEFAULT_MATCHER = "lexical"  # MATCHER=fused is the other choice; README says why not yet
 
 
 def build_matcher(kb: KnowledgeBase, kind: str = DEFAULT_MATCHER) -> Matcher:
@@ -51,7 +68,9 @@ def build_matcher(kb: KnowledgeBase, kind: str = DEFAULT_MATCHER) -> Matcher:
     try:
         factory = MATCHERS[kind]
     except KeyError:
-        raise ValueError(f"unknown matcher {kind!r}: choose one of {', '.join(MATCHERS)}") from None
+        raise MatcherError(
+            f"unknown MATCHER {kind!r}: choose one of {', '.join(MATCHERS)}"
+        ) from None
     return factory(kb)
 
 
@@ -66,5 +85,6 @@ __all__ = [
     "Context",
     "Decision",
     "Matcher",
+    "MatcherError",
     "build_matcher",
 ]

@@ -1,14 +1,20 @@
 """Measuring the matcher: on a labelled question set, or by cross-validation over the examples.
 
-A labelled set is YAML with `in_scope: [{text, topic, intent?}]` and
-`out_of_scope: [{text, category?}]` (see tests/data/dev.yaml). An answer is right when its
-intent's topic is the expected topic (the spec's stable names); a clarification is right when
-the expected topic is among the offered candidates.
+A labelled set is YAML in one of two formats:
+- written sets: `in_scope: [{text, topic, intent?}]` and `out_of_scope: [{text, category?}]`
+  (see tests/data/dev.yaml);
+- real-wording sets: a list of `{text, topic, also?, kind?, source?}`, where topic
+  `out_of_scope` means off-topic and `also` lists other topics that answer it as well (see
+  tests/data/real-format.yaml). Such a set is split in a fixed way (split_real) into a
+  held-out part, only ever measured, and a tuning part, the only one constants are fitted on.
+An answer is right when its intent's topic is an accepted topic (the spec's stable names); a
+clarification is right when an accepted topic is among the offered candidates.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import random
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -24,6 +30,8 @@ from bot.matching import ANSWER, CLARIFY, FALLBACK, Decision, Matcher, build_mat
 TARGET_RIGHT = 0.90
 TARGET_WRONG = 0.03
 TARGET_DECLINED = 0.85
+REAL_OUT_OF_SCOPE = "out_of_scope"  # the off-topic label of real-wording sets
+PARTS = ("heldout", "tuning", "all")
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,12 @@ class Question:
     text: str
     topic: str | None  # None: out of scope
     intent: str | None = None
+    also: tuple[str, ...] = ()  # other topics whose answer is right too
+
+    @property
+    def accepted(self) -> frozenset[str]:
+        """The topics whose answer counts as right (none for an out-of-scope question)."""
+        return frozenset((self.topic, *self.also)) if self.topic else frozenset()
 
 
 @dataclass
@@ -65,14 +79,14 @@ class Report:
                 self.mistakes.append((question, decision))
             return
         self.in_scope += 1
-        if decision.decision == ANSWER and got_topic == question.topic:
+        if decision.decision == ANSWER and got_topic in question.accepted:
             self.right += 1
             if question.intent:
                 self.intent_labelled += 1
                 self.intent_right += decision.intent == question.intent
             return
         if decision.decision == CLARIFY:
-            if question.topic in offered:
+            if offered & question.accepted:
                 self.clarified_right += 1
                 return
             self.clarified_wrong += 1
@@ -137,9 +151,69 @@ class Report:
         return out
 
 
-def read_questions(path: Path) -> list[Question]:
-    """Read a labelled question set."""
+def text_hash(text: str) -> str:
+    """The key the real-wording split sorts by."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def split_real(entries: Sequence[dict]) -> tuple[list[dict], list[dict]]:
+    """(tuning, held_out): within each topic, sorted by text_hash, even ranks held out."""
+    by_topic: dict[str, list[dict]] = defaultdict(list)
+    for entry in entries:
+        by_topic[str(entry["topic"])].append(entry)
+    tuning: list[dict] = []
+    held_out: list[dict] = []
+    for topic in sorted(by_topic):
+        ranked = sorted(by_topic[topic], key=lambda e: text_hash(str(e["text"])))
+        for rank, entry in enumerate(ranked):
+            (held_out if rank % 2 == 0 else tuning).append(entry)
+    return tuning, held_out
+
+
+def _real_question(entry: dict) -> Question:
+    """One entry of a real-wording set as a Question."""
+    topic = str(entry["topic"])
+    also = entry.get("also") or ()
+    also = (also,) if isinstance(also, str) else tuple(str(t) for t in also)
+    if topic == REAL_OUT_OF_SCOPE:
+        return Question(str(entry["text"]), None)
+    return Question(str(entry["text"]), topic, entry.get("intent"), also)
+
+
+def real_part(entries: Sequence[dict], part: str) -> list[dict]:
+    """The held-out part, the tuning part, or all of a real-wording set."""
+    if part not in PARTS:
+        raise ValueError(f"unknown part {part!r}: choose one of {', '.join(PARTS)}")
+    if part == "all":
+        return list(entries)
+    tuning, held_out = split_real(entries)
+    return held_out if part == "heldout" else tuning
+
+
+def is_real_format(data: object) -> bool:
+    """Whether parsed YAML is a real-wording set (a list of entries with text and topic)."""
+    return isinstance(data, list) and all(
+        isinstance(e, dict) and "text" in e and "topic" in e for e in data
+    )
+
+
+def read_questions(path: Path, part: str = "heldout") -> list[Question]:
+    """Read a labelled question set; of a real-wording set, only the part asked for."""
+    return read_labelled(path, part)[0]
+
+
+def read_labelled(path: Path, part: str = "heldout") -> tuple[list[Question], str]:
+    """A labelled question set and a few words saying which (and which part) it is."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if is_real_format(data):
+        entries = real_part(data, part)
+        title = f"real-wording set, part {part} ({len(entries)} of {len(data)} entries)"
+        return [_real_question(entry) for entry in entries], title
+    return _written_questions(data), "written set"
+
+
+def _written_questions(data: dict) -> list[Question]:
+    """The questions of a written set (in_scope / out_of_scope)."""
     questions = [
         Question(str(q["text"]), q["topic"], q.get("intent")) for q in data.get("in_scope", [])
     ]

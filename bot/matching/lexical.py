@@ -200,16 +200,20 @@ class LexicalMatcher:
         if ruled is not None:
             return ruled
         terms = self.analyzer.terms(text)
-        scores = self.scores(terms)
-        if len(set(terms)) >= STORY_TERMS:
-            self._add_segments(text, scores)
-        decision = self.decide(text, scores)
+        decision = self.decide(text, self.story_scores(text, terms))
         # A word only out-of-scope questions use ("collagen", "zinc") means the question may be
         # about something else entirely: an answer becomes "did you mean", a "did you mean"
         # becomes the honest fallback.
         if self.foreign_terms & set(terms):
             return _doubt(decision)
         return decision
+
+    def story_scores(self, text: str, terms: Sequence[str]) -> dict[str, float]:
+        """The scores of the message's terms, and of its sentences alone if it tells a story."""
+        scores = self.scores(terms)
+        if len(set(terms)) >= STORY_TERMS:
+            self._add_segments(text, scores)
+        return scores
 
     def decide(self, text: str, scores: dict[str, float]) -> Decision:
         """The decision rule, on scores already computed."""

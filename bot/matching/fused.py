@@ -1,0 +1,159 @@
+"""The fused matcher: the lexical matcher's scores and the semantic scorer's, decided together.
+
+The lexical matcher stays a collaborator: its gates keep the rules that must not be learnt
+(red flags, too long, not English, too short, exact examples, short words like "hi"), and it
+contributes its per-intent scores and its "foreign word" signal (a word only out-of-scope
+examples use). Per label (every intent, plus "_out_of_scope") the fusion computes
+
+    z = SEMANTIC * semantic_logit + LEXICAL * lexical_score / 100 + FOREIGN * [label is oos]
+
+(FOREIGN only when a foreign word is present), takes softmax(z), sums it per topic and decides:
+the top topic is out of scope -> fallback; its probability >= answer -> answer with its best
+intent; >= clarify -> "did you mean" the best few intents; else fallback. The constants were
+fitted on the TUNING part of the real-wording set only (never on its held-out part).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.knowledge import KnowledgeBase
+from bot.matching.decision import (
+    ANSWER,
+    CLARIFY,
+    FALLBACK,
+    MAX_CANDIDATES,
+    OUT_OF_SCOPE,
+    Candidate,
+    Context,
+    Decision,
+)
+from bot.matching.embedding import shipped_model
+from bot.matching.lexical import LexicalMatcher
+from bot.matching.semantic import SemanticScorer, softmax
+
+# Only the lexical matcher's best few scores, rounded, enter the fusion: its scores of weaker
+# intents can depend on float sums in hash order, and so on PYTHONHASHSEED.
+LEXICAL_TOP = 6
+LEXICAL_DECIMALS = 1
+
+
+@dataclass(frozen=True)
+class FusionParams:
+    """Weights and thresholds (fitted on the tuning part of the real-wording set)."""
+
+    semantic: float = 0.35
+    lexical: float = 8.0
+    foreign: float = 4.0
+    answer: float = 0.75
+    clarify: float = 0.4
+    clarify_share: float = 0.25  # offer intents holding at least this share of the best's p
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What both halves say about one message, before any threshold."""
+
+    semantic: np.ndarray  # logits per label
+    lexical: np.ndarray  # 0-100 per label (0: the lexical matcher did not score it)
+    foreign: bool
+
+
+def labelled_examples(kb: KnowledgeBase) -> list[tuple[str, str]]:
+    """(label, text) for every intent example and every out-of-scope example, in file order."""
+    pairs = [(intent.id, example) for intent in kb.intents for example in intent.examples]
+    return pairs + [(OUT_OF_SCOPE, example) for example in kb.out_of_scope]
+
+
+class FusedMatcher:
+    """match(text) -> Decision, combining a LexicalMatcher and a SemanticScorer."""
+
+    def __init__(
+        self,
+        lexical: LexicalMatcher,
+        semantic: SemanticScorer,
+        params: FusionParams | None = None,
+    ) -> None:
+        self.lexical = lexical
+        self.semantic = semantic
+        self.params = params or FusionParams()
+        self.labels = semantic.labels
+        self.topics = [label.split(".", 1)[0] for label in self.labels]
+        self.topic_names = sorted(set(self.topics))
+        self.oos = self.labels.index(OUT_OF_SCOPE)
+        self.answers = dict(lexical.answers)
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> FusedMatcher:
+        """The fused matcher over a knowledge base, with the shipped embedding model."""
+        scorer = SemanticScorer(shipped_model(), labelled_examples(kb))
+        return cls(LexicalMatcher(kb), scorer)
+
+    def red_flag(self, text: str) -> bool:
+        """Whether the message raises a red flag (the lexical matcher's rule)."""
+        return self.lexical.red_flag(text)
+
+    def match(self, text: str, context: Context | None = None) -> Decision:
+        """Decide what the bot does with one message."""
+        ruled = self.lexical.gates.check(text)
+        if ruled is not None:
+            return ruled
+        return self.decide(text, self.evidence(text), self.params)
+
+    def evidence(self, text: str) -> Evidence:
+        """Both halves' scores for one message that no gate decided."""
+        terms = self.lexical.analyzer.terms(text)
+        scores = self.lexical.story_scores(text, terms)
+        ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], LEXICAL_DECIMALS), kv[0]))
+        lexical = {label: round(score, LEXICAL_DECIMALS) for label, score in ranked[:LEXICAL_TOP]}
+        return Evidence(
+            self.semantic.logits(text),
+            np.array([lexical.get(label, 0.0) for label in self.labels]),
+            bool(self.lexical.foreign_terms & set(terms)),
+        )
+
+    def probabilities(self, evidence: Evidence, params: FusionParams) -> np.ndarray:
+        """The fused probability of every label."""
+        z = params.semantic * evidence.semantic + params.lexical * evidence.lexical / 100
+        if evidence.foreign:
+            z[self.oos] += params.foreign
+        return softmax(z)
+
+    def decide(self, text: str, evidence: Evidence, params: FusionParams) -> Decision:
+        """The decision rule on fused probabilities, summed per topic."""
+        p = self.probabilities(evidence, params).tolist()
+        by_topic: dict[str, float] = defaultdict(float)
+        for topic, share in zip(self.topics, p, strict=True):
+            by_topic[topic] += share
+        topic = max(self.topic_names, key=lambda t: (by_topic[t], t))
+        order = sorted(range(len(p)), key=lambda n: (-p[n], self.labels[n]))
+        real = [Candidate(self.labels[n], 100 * p[n]) for n in order if n != self.oos]
+        shown = tuple(real[:MAX_CANDIDATES])
+        if topic == OUT_OF_SCOPE:
+            return Decision(text, FALLBACK, real[0].intent, real[0].score, shown, "out_of_scope")
+        best = next(c for c in real if c.intent.split(".", 1)[0] == topic)
+        confidence = 100 * by_topic[topic]
+        if by_topic[topic] >= params.answer:
+            return Decision(text, ANSWER, best.intent, confidence, shown, "confident")
+        if by_topic[topic] >= params.clarify:
+            offered = self._offer(real, params)
+            return Decision(text, CLARIFY, best.intent, confidence, offered, "ambiguous")
+        return Decision(text, FALLBACK, best.intent, confidence, shown, "low_score")
+
+    def _offer(self, ranked: list[Candidate], params: FusionParams) -> tuple[Candidate, ...]:
+        """The best few intents with distinct answers, for "did you mean"."""
+        offered: list[Candidate] = []
+        seen: set[str] = set()
+        for candidate in ranked:
+            if candidate.score < params.clarify_share * ranked[0].score:
+                break
+            answer = self.answers[candidate.intent]
+            if answer not in seen:
+                offered.append(candidate)
+                seen.add(answer)
+            if len(offered) == MAX_CANDIDATES:
+                break
+        return tuple(offered)

@@ -1,0 +1,84 @@
+"""Semantic intent scores: a logistic regression over static sentence vectors (pure numpy).
+
+A multinomial logistic regression is trained at start-up on the intent examples (plus the
+out-of-scope examples as one more label) over bot.matching.embedding's sentence vectors, and
+turns a message into one logit per label. Everything is deterministic: a fixed number of steps
+from zero, float64, labels sorted, examples in the knowledge base's file order; no hash-ordered
+collection is iterated, so PYTHONHASHSEED changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.matching.embedding import StaticModel
+
+# Training settings (fitted with the fusion on the tuning part of the real-wording set).
+L2 = 1e-4
+STEPS = 120
+RATE = 12.0
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, shifted by the row maximum so exp never overflows."""
+    shifted = logits - logits.max(-1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(-1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """Multinomial logistic regression: labels, weights [D+1, L] (last row: bias)."""
+
+    labels: tuple[str, ...]
+    weights: np.ndarray
+    mean: np.ndarray  # the training features' mean, subtracted before scoring
+
+    @classmethod
+    def fit(
+        cls,
+        features: np.ndarray,
+        labels: Sequence[str],
+        *,
+        l2: float = L2,
+        steps: int = STEPS,
+        rate: float = RATE,
+    ) -> Classifier:
+        """Nesterov-accelerated full-batch gradient descent from zero: deterministic."""
+        names = tuple(sorted(set(labels)))
+        index = {name: n for n, name in enumerate(names)}
+        target = np.eye(len(names))[[index[label] for label in labels]]
+        mean = features.mean(0)
+        x = np.c_[features - mean, np.ones(len(features))]
+        weights = np.zeros((x.shape[1], len(names)))
+        previous = weights
+        for step in range(1, steps + 1):
+            ahead = weights + (step - 1) / (step + 2) * (weights - previous)
+            gradient = x.T @ (softmax(x @ ahead) - target) / len(x) + l2 * ahead
+            previous, weights = weights, ahead - rate * gradient
+        return cls(names, weights, mean)
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """One row of logits per feature row, one column per label."""
+        return np.c_[features - self.mean, np.ones(len(features))] @ self.weights
+
+
+class SemanticScorer:
+    """Per-label logits for a message: the semantic half of the fused matcher."""
+
+    def __init__(self, model: StaticModel, examples: Sequence[tuple[str, str]]) -> None:
+        """examples: (label, text) pairs; the out-of-scope examples carry their own label."""
+        self.model = model
+        features = model.encode([text for _, text in examples])
+        self.classifier = Classifier.fit(features, [label for label, _ in examples])
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.classifier.labels
+
+    def logits(self, text: str) -> np.ndarray:
+        """Raw logits of one message, in the order of `labels`."""
+        return self.classifier.logits(self.model.encode([text]))[0]

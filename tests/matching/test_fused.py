@@ -1,0 +1,155 @@
+"""MATCHER=fused: the match contract, determinism, the model check, behaviour."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+from bot.matching import ANSWER, CLARIFY, FALLBACK, Matcher, MatcherError
+from bot.matching.embedding import MODEL_PATH, ModelError, StaticModel, file_sha256
+
+# Beside the project (as in a clone next to shared/), or named by REAL_QUESTIONS (make exports
+# it for a work tree one level deeper). Read only to measure; never copied into the project.
+REAL = Path(
+    os.environ.get("REAL_QUESTIONS")
+    or PROJECT_ROOT.parent / "shared" / "data" / "real-questions.yaml"
+)
+QUESTIONS = [
+    "how much glutamine for leaky gut",
+    "",
+    "tell me a joke",
+    "glutamine gut",
+    "hi",
+    "Glutamine and the Gut Wall, a Short Primer",
+    "so my sister swears by powders. what are the side effects of glutamine?",
+    "i was vomiting blood this morning",
+    "<b>bold</b>",
+    "x" * 1200,
+]
+
+
+def _match_fused(lines: list[str], seed: str) -> str:
+    """`python -m bot match` with MATCHER=fused under one hash seed: its raw output."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "match"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "MATCHER": "fused", "PYTHONHASHSEED": seed},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_fused_match_command_keeps_the_contract_and_is_deterministic(fused: Matcher):
+    first, second = (_match_fused(QUESTIONS, seed) for seed in ("0", "4242"))
+    assert first == second  # independent of PYTHONHASHSEED
+    rows = [json.loads(line) for line in first.splitlines()]
+    assert len(rows) == len(QUESTIONS)
+    for question, row in zip(QUESTIONS, rows, strict=True):
+        assert row["text"] == question
+        assert row["decision"] in (ANSWER, CLARIFY, FALLBACK)
+        assert row["intent"] is None or isinstance(row["intent"], str)
+        assert 0 <= row["score"] <= 100
+        assert all({"intent", "score"} <= set(c) for c in row["candidates"])
+        scores = [c["score"] for c in row["candidates"]]
+        assert scores == sorted(scores, reverse=True)
+        assert row == fused.match(question).as_json()  # the same decision in-process
+    assert rows[0]["decision"] == ANSWER and rows[0]["intent"].startswith("dose")
+    assert rows[1]["decision"] == FALLBACK and rows[1]["intent"] is None
+    assert (rows[7]["decision"], rows[7]["intent"]) == (ANSWER, "urgent")
+
+
+def _altered(tmp_path: Path) -> Path:
+    copy = tmp_path / "model.npz"
+    data = bytearray(MODEL_PATH.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    copy.write_bytes(bytes(data))
+    return copy
+
+
+def test_the_shipped_model_has_the_recorded_checksum():
+    provenance = (MODEL_PATH.parent / "PROVENANCE.md").read_text(encoding="utf-8")
+    assert file_sha256(MODEL_PATH) in provenance
+
+
+@pytest.mark.parametrize("make", [lambda tmp: tmp / "absent.npz", _altered])
+def test_a_missing_or_altered_model_is_refused_in_one_sentence(tmp_path: Path, make):
+    with pytest.raises(ModelError) as caught:
+        StaticModel.load(make(tmp_path))
+    message = str(caught.value)
+    assert "\n" not in message and message.count(". ") == 0
+    assert "MATCHER=lexical" in message
+    assert isinstance(caught.value, MatcherError)  # python -m bot prints it and exits 2
+
+
+def test_an_unknown_matcher_is_refused_in_one_sentence():
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "match"],
+        input="",
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "MATCHER": "psychic"},
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "unknown MATCHER 'psychic': choose one of lexical, fused"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "blood in my stool after glutamine, how much should i take",
+        "my toddler swallowed a handful of glutamine capsules",
+        "hi! quick question, there's blood in my poop, is that leaky gut?",
+    ],
+)
+def test_fused_red_flags_stay_urgent(fused: Matcher, text: str):
+    assert fused.red_flag(text)
+    decision = fused.match(text)
+    assert (decision.decision, decision.intent, decision.reason) == (ANSWER, "urgent", "red_flag")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is msg basically the same stuff as glutamine",
+        "monosodium glutamate versus l-glutamine, one molecule or two",
+        "is glutamine just a fancy name for msg",
+        "glutathione pills for liver detox",
+    ],
+)
+def test_fused_glutamine_neighbours_stay_off_topic(fused: Matcher, text: str):
+    assert fused.match(text).decision == FALLBACK
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["what's the weather in london", "best probiotic for bloating", "is creatine safe"],
+)
+def test_fused_out_of_scope_questions_are_not_answered(fused: Matcher, text: str):
+    assert fused.match(text).decision != ANSWER
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [("hwo much glutamin shoud i take", "dose"), ("glutamine side efects", "safety")],
+)
+def test_fused_answers_misspelt_questions(fused: Matcher, text: str, topic: str):
+    decision = fused.match(text)
+    assert decision.decision == ANSWER and decision.intent.split(".")[0] == topic
+
+
+def test_fused_gates_decide_before_scoring(fused: Matcher):
+    assert fused.match("hi").intent == "greeting"
+    assert fused.match("Сколько глютамина принимать?").reason == "not_english"
+    assert fused.match("ab").reason == "too_short"
