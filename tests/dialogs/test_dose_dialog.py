@@ -259,6 +259,13 @@ async def test_a_question_with_a_number_is_answered_not_read_as_a_weight(bot_cha
     assert "back to where we were" in replies[-1].text
 
 
+async def test_a_number_with_an_exponent_is_refused_kindly(bot_chat: BotChat):
+    await bot_chat.send("/dose")
+    [reply] = await bot_chat.send("1e309 kg")
+    assert "309" not in reply.text  # not read as 309 kg
+    assert "exponent" in reply.text and "such as <i>70 kg</i>" in reply.text
+
+
 async def test_a_huge_answer_is_refused_kindly(bot_chat: BotChat):
     await bot_chat.send("/dose")
     [reply] = await bot_chat.send("7" * 3000)
