@@ -22,7 +22,7 @@ from bot.services import Services
 from bot.storage import store_for
 from bot.telegram import apology
 from bot.telegram.common import decider
-from bot.telegram.dialogs import DialogHandlers, conversation, resume_timeouts
+from bot.telegram.dialogs import DialogHandlers, conversation, resume_timeouts, senderless
 from bot.telegram.inline import InlineQueries
 from bot.telegram.persistence import StorePersistence
 from bot.telegram.questions import Questions
@@ -176,6 +176,7 @@ def _wire(application: Application, services: Services) -> None:
     application.dialog_handlers = dialogs  # type: ignore[attr-defined]
     # Order matters: the dialogs come first, so that while one runs it takes the user's
     # answers; whatever it does not claim falls through to the questions and commands.
+    application.add_handler(senderless(services))  # no user to keep a dialog for
     application.add_handler(conversation(dialogs, services, decide))
     for handler in questions.handlers():
         application.add_handler(handler)
