@@ -27,7 +27,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from telegram.error import NetworkError
+from telegram.error import BadRequest, NetworkError
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 _LOGGER = logging.getLogger(__name__)
@@ -102,8 +102,8 @@ class RetryingRequest(BaseRequest):
                 )
             except NetworkError as error:  # TimedOut is one: no answer, or a broken one
                 problem = f"{type(error).__name__}: {error.message}"
-                if self._last(delay, started):
-                    raise
+                if isinstance(error, BadRequest) or self._last(delay, started):
+                    raise  # BadRequest is a NetworkError in python-telegram-bot, and final
             else:
                 problem = self._problem(code, payload)
                 if problem is None or self._last(delay, started):
