@@ -9,9 +9,10 @@ sends its replies and returns the next state (a step name) or END.
 Timeouts are one mechanism: every step (re)schedules a job that ends the dialog after
 DIALOG_TIMEOUT seconds of quiet, and start-up schedules those of dialogs left open before a
 restart. The same job deletes what a finished dialog remembered (bot.dialogs.engine.RECENT)
-once it is too old to reuse. A step counts only once its replies were sent: if sending fails,
-the dialog data is put back as it was and the error propagates, so the conversation stays at
-the same step.
+once it is too old to reuse. A step counts only once its replies were sent: if sending fails
+(after bot.telegram.retry's retries), the dialog data is put back as it was and the error
+propagates, so the conversation stays at the same step and the user's next message meets the
+same question; no dose figure ever goes out unless the adult question was sent and answered.
 """
 
 from __future__ import annotations
