@@ -47,6 +47,10 @@ _INCHES = re.compile(rf"{_SIGNED}\s*(?:\"|”|in\.?|inch|inches){_END}")
 
 
 _THOUSANDS = re.compile(r"^-?\d{1,3}(?:,\d{3})+$")
+# A number with an exponent or a power ("1e309", "1.7E2", "10^3", "10**3", "2x10^2"): read
+# digit by digit it would be its last part ("309"), so a text holding one is refused instead.
+_EXPONENT = re.compile(r"\d\s*(?:e|\^|\*\*|[x×*]\s*10\s*(?:\^|\*\*))\s*[-+−]?\s*\d")
+NOT_PLAIN = "I can't use a number written with an exponent or a power."
 
 
 def _number(text: str) -> float:
@@ -153,6 +157,8 @@ def _normalise(text: str) -> str:
 def find_weight(text: str) -> Weight | Invalid | None:
     """A weight written with its unit anywhere in a sentence ("I weigh 80 kg"), if any."""
     text = _normalise(text)
+    if _EXPONENT.search(text):
+        return Invalid(NOT_PLAIN)
     match = _STONE_POUNDS.search(text)
     if match:
         stones = _number(match.group(1))
@@ -209,6 +215,8 @@ def check_height(cm: float) -> Height | Invalid:
 def find_height(text: str) -> Height | Invalid | None:
     """A height written with its unit anywhere in a sentence ("I'm 5'5\"", "165 cm"), if any."""
     text = _normalise(text)
+    if _EXPONENT.search(text):
+        return Invalid(NOT_PLAIN)
     match = _FEET_INCHES.search(text)
     if match:
         feet = _number(match.group(1))

@@ -75,6 +75,7 @@ CORE_MESSAGES: Mapping[str, frozenset[str]] = MappingProxyType(
         "dialog_reask": frozenset(),
         "dialog_too_long": frozenset(),
         "dialog_stopped_urgent": frozenset(),
+        "dialog_needs_sender": frozenset({"command"}),
         "inline_open": frozenset(),
         "inline_dialog": frozenset({"button"}),
     }

@@ -135,6 +135,11 @@ class SQLiteStore(Store):
                 f"{self.path} is locked by another program (waited {self.wait:g} s): close "
                 "whatever holds it, such as a sqlite3 shell or a backup."
             )
+        if "disk is full" in text or "disk i/o error" in text:  # ENOSPC, EFBIG, a bad disk
+            return (
+                f"Cannot write {self.path}: its disk is full or failing (SQLite: {error}). Free "
+                "some space there, or check the disk."
+            )
         return f"SQLite failed on {self.path}: {error}."
 
     def _explain_os(self, error: OSError) -> str:

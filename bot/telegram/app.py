@@ -20,11 +20,13 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.services import Services
 from bot.storage import store_for
+from bot.telegram import apology
 from bot.telegram.common import decider
-from bot.telegram.dialogs import DialogHandlers, conversation, resume_timeouts
+from bot.telegram.dialogs import DialogHandlers, conversation, resume_timeouts, senderless
 from bot.telegram.inline import InlineQueries
 from bot.telegram.persistence import StorePersistence
 from bot.telegram.questions import Questions
+from bot.telegram.retry import RetryingRequest, default_request
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ class BotApplication(Application):
 
     async def process_update(self, update: object) -> None:
         """Handle the update, then persist what it changed before taking the next one."""
+        apology.withdraw(self, update)  # an apology still owed to this chat is moot now
         await super().process_update(update)
         if self.persistence:
             await self.update_persistence()
@@ -97,8 +100,13 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     _LOGGER.error("update %s: %s", update_id, error, exc_info=error)
     if isinstance(update, Update) and update.effective_chat:
         kb = _services(context.application).kb
+        chat_id = update.effective_chat.id
+        # Telegram did not take a message, even after retries: an apology now would fail the
+        # same way. It goes later, unless the user writes first (see bot.telegram.apology).
+        if apology.sending_failed(error) and apology.defer(context, chat_id, kb.message("error")):
+            return
         try:
-            await context.bot.send_message(update.effective_chat.id, kb.message("error"))
+            await context.bot.send_message(chat_id, kb.message("error"))
         except Exception:  # the apology itself failed: the log above already says why
             _LOGGER.warning("update %s: could not send the apology", update_id)
 
@@ -130,7 +138,11 @@ def build_application(
     request: BaseRequest | None = None,
     persistence: BasePersistence | None = None,
 ) -> Application:
-    """The bot's Application. `request` replaces the network (tests and the terminal chat)."""
+    """The bot's Application. `request` replaces the network (tests and the terminal chat).
+
+    Sends go through RetryingRequest (5xx, time-outs, bad answers are retried; see
+    bot.telegram.retry); getUpdates does not.
+    """
     builder = (
         ApplicationBuilder()
         .application_class(BotApplication)
@@ -147,8 +159,9 @@ def build_application(
     )
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
+    builder = builder.request(RetryingRequest(request or default_request()))
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.get_updates_request(request)
     application = builder.build()
     _wire(application, services)
     return application
@@ -163,6 +176,7 @@ def _wire(application: Application, services: Services) -> None:
     application.dialog_handlers = dialogs  # type: ignore[attr-defined]
     # Order matters: the dialogs come first, so that while one runs it takes the user's
     # answers; whatever it does not claim falls through to the questions and commands.
+    application.add_handler(senderless(services))  # no user to keep a dialog for
     application.add_handler(conversation(dialogs, services, decide))
     for handler in questions.handlers():
         application.add_handler(handler)

@@ -9,9 +9,10 @@ sends its replies and returns the next state (a step name) or END.
 Timeouts are one mechanism: every step (re)schedules a job that ends the dialog after
 DIALOG_TIMEOUT seconds of quiet, and start-up schedules those of dialogs left open before a
 restart. The same job deletes what a finished dialog remembered (bot.dialogs.engine.RECENT)
-once it is too old to reuse. A step counts only once its replies were sent: if sending fails,
-the dialog data is put back as it was and the error propagates, so the conversation stays at
-the same step.
+once it is too old to reuse. A step counts only once its replies were sent: if sending fails
+(after bot.telegram.retry's retries), the dialog data is put back as it was and the error
+propagates, so the conversation stays at the same step and the user's next message meets the
+same question; no dose figure ever goes out unless the adult question was sent and answered.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import copy
 import warnings
 from collections.abc import Awaitable, Callable
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -32,8 +33,9 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot import html
 from bot.dialogs import DIALOG_DATA, Outcome, Step
-from bot.replies import START_DATA, answer_id_to_payload
+from bot.replies import START_DATA, Reply, answer_id_to_payload
 from bot.services import Services
 from bot.telegram.common import (
     NEW,
@@ -145,7 +147,9 @@ class DialogHandlers:
     async def from_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
         """A dialog's start button ("Estimate my dose", "Start again")."""
         query = update.callback_query
-        name = (query.data or "").removeprefix(START_DATA)
+        # White space around the data ("go:dose\n", from a client or a hand-made keyboard)
+        # is still the same button.
+        name = (query.data or "").strip().removeprefix(START_DATA)
         if name not in self.registry.by_name:
             # Empty data passes every pattern (python-telegram-bot matches only non-empty
             # data): answer it like any other button that leads nowhere.
@@ -179,17 +183,17 @@ class DialogHandlers:
                 return await self._not_waiting(update, context)
             query = update.callback_query
             await acknowledge(query)
-            button = (query.data or "").removeprefix(DIALOG_DATA)
+            button = (query.data or "").strip().removeprefix(DIALOG_DATA)
             return await self._run(
                 update, context, lambda data: self.engine.handle(data, step.name, button=button)
             )
 
         handlers: list = [MessageHandler(QUESTION, typed)]
         if step.buttons:
-            pattern = f"^{DIALOG_DATA}{step.buttons}$"
+            pattern = rf"^\s*{DIALOG_DATA}{step.buttons}\s*$"
             handlers.append(CallbackQueryHandler(pressed, pattern=pattern))
         # Another step's button, or forged data: the step re-asks, as for a wrong answer.
-        handlers.append(CallbackQueryHandler(pressed, pattern=f"^{DIALOG_DATA}"))
+        handlers.append(CallbackQueryHandler(pressed, pattern=rf"^\s*{DIALOG_DATA}"))
         return handlers
 
     def _waiting(self, update: Update, context: ContextTypes.DEFAULT_TYPE, step: Step) -> bool:
@@ -221,6 +225,35 @@ class DialogHandlers:
         if update.effective_message:
             await send(update.effective_message, reply)
         return ConversationHandler.END
+
+
+class _NoSender(filters.MessageFilter):
+    """A message with a sending chat but no sender at all: nobody a dialog could be kept for."""
+
+    def filter(self, message: Message) -> bool:
+        return message.from_user is None
+
+
+def senderless(services: Services) -> CommandHandler:
+    """A dialog's command that no user sent: say why no dialog starts, and how to start one.
+
+    A dialog is kept per chat and user (python-telegram-bot's ConversationHandler needs a
+    user). Telegram gives a group's anonymous admin the stand-in user GroupAnonymousBot, so
+    their commands start a dialog as anyone's do (one per group for all its anonymous admins,
+    who cannot be told apart); a message with no user at all gets this sentence instead of
+    "I don't know the command".
+    """
+    commands = [d.command for d in services.registry.dialogs]
+
+    async def needs_sender(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        command = html.escape(message.text.split()[0].split("@")[0])
+        text = services.kb.message("dialog_needs_sender", command=command)
+        await send(message, Reply(text))
+
+    return CommandHandler(commands, needs_sender, filters=NEW & _NoSender())
 
 
 def schedule_timeout(
@@ -274,7 +307,7 @@ def conversation(
             CommandHandler(d.command, handlers.command(d.name), filters=NEW)
             for d in registry.dialogs
         ),
-        CallbackQueryHandler(handlers.from_button, pattern=f"^{START_DATA}({names})$"),
+        CallbackQueryHandler(handlers.from_button, pattern=rf"^\s*{START_DATA}({names})\s*$"),
     ]
     payloads = "|".join(handlers.link_payloads)
     link = filters.Regex(f"^/start ({payloads})$")

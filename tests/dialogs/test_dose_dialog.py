@@ -259,6 +259,13 @@ async def test_a_question_with_a_number_is_answered_not_read_as_a_weight(bot_cha
     assert "back to where we were" in replies[-1].text
 
 
+async def test_a_number_with_an_exponent_is_refused_kindly(bot_chat: BotChat):
+    await bot_chat.send("/dose")
+    [reply] = await bot_chat.send("1e309 kg")
+    assert "309" not in reply.text  # not read as 309 kg
+    assert "exponent" in reply.text and "such as <i>70 kg</i>" in reply.text
+
+
 async def test_a_huge_answer_is_refused_kindly(bot_chat: BotChat):
     await bot_chat.send("/dose")
     [reply] = await bot_chat.send("7" * 3000)
@@ -275,15 +282,36 @@ async def test_a_press_telegram_no_longer_acknowledges_still_counts(bot_chat: Bo
     assert "for an adult" in reply.text
 
 
-async def test_a_failed_send_does_not_trap_the_next_question(bot_chat: BotChat, kb):
+async def test_a_failed_send_does_not_trap_the_next_question(bot_chat: BotChat, kb, monkeypatch):
+    from bot.telegram import retry
+
+    monkeypatch.setattr(retry, "DELAYS", ())  # no retries: the first failure is final
     await to_adult_step(bot_chat)
     bot_chat.standin.fail_next.append(("sendMessage", BotAPIError(502, "Bad Gateway")))
-    await bot_chat.press("Yes, an adult")  # the result is lost, the apology is sent
-    assert "went wrong" in bot_chat.text()
+    assert await bot_chat.press("Yes, an adult") == []  # lost; the apology comes later
     replies = await bot_chat.send("what is leaky gut")
     assert kb.answers["leaky_gut"].body in replies[0].text
     # The result never arrived, so the step was not taken: the same question comes back.
     assert "for an adult" in replies[-1].text
+
+
+@pytest.mark.parametrize("data", ["go:dose\n", "go:dose ", " go:dose", "go:dose\r\n"])
+async def test_a_start_button_with_white_space_around_its_data_still_starts(
+    bot_chat: BotChat, data: str
+):
+    await bot_chat.send("/topics")
+    replies = await bot_chat.press_data(data)
+    assert "What is your body weight?" in replies[-1].text
+
+
+@pytest.mark.parametrize("data", ["d:yes\n", " d:yes "])
+async def test_a_dialog_button_with_white_space_around_its_data_still_counts(
+    bot_chat: BotChat, data: str
+):
+    await bot_chat.send("/dose")
+    await bot_chat.send("80 kg")
+    [reply] = await bot_chat.press_data(data)
+    assert "for an adult" in reply.text
 
 
 @pytest.mark.parametrize("data", ["", "go:", "go:nothing"])
@@ -461,3 +489,39 @@ async def test_a_bare_weight_after_a_red_flag_points_to_the_estimates(bot_chat: 
     assert "That looks like a body weight" in reply.text and "/dose" in reply.text
     await bot_chat.press("Estimate my dose")
     assert "What is your body weight?" in bot_chat.text()
+
+
+GROUP_CHAT = {"id": -1001, "type": "supergroup", "title": "Gut health group"}
+# What Telegram sends for a group's anonymous admin: a stand-in user, and the group as sender.
+ANONYMOUS_ADMIN = {
+    "from": {
+        "id": 1087968824,
+        "is_bot": True,
+        "first_name": "Group",
+        "username": "GroupAnonymousBot",
+    },
+    "sender_chat": GROUP_CHAT,
+}
+
+
+async def test_an_anonymous_group_admin_can_run_the_dialog(bot_chat: BotChat):
+    from tests.support.standin import BOT_USERNAME
+
+    replies = await bot_chat.send(f"/dose@{BOT_USERNAME}", chat_id=-1001, extra=ANONYMOUS_ADMIN)
+    assert "What is your body weight?" in replies[-1].text
+    [confirm] = await bot_chat.send(
+        "80 kg", chat_id=-1001, extra=ANONYMOUS_ADMIN, reply_to=replies[-1]
+    )
+    assert "So you weigh" in confirm.text
+
+
+async def test_a_command_from_no_user_at_all_says_why_no_dialog_starts(bot_chat: BotChat):
+    from tests.support.standin import BOT_USERNAME
+
+    update = bot_chat.standin.message_update(
+        f"/dose@{BOT_USERNAME}", chat_id=-1001, extra={"sender_chat": GROUP_CHAT}
+    )
+    del update["message"]["from"]  # only a sending chat, no user a dialog could be kept for
+    [reply] = await bot_chat.feed(update)
+    assert "I don't know the command" not in reply.text
+    assert "when I can tell who is answering" in reply.text and "/dose" in reply.text

@@ -65,6 +65,15 @@ def test_a_bare_number_asks_for_the_unit(text: str, number: float):
         ("5000", "not a plausible body weight"),
         ("70 or 80", "more than one number"),
         ("11 st 20", "a stone or more"),
+        ("1e309 kg", "exponent"),  # not 309 kg
+        ("1e309", "exponent"),
+        ("1.5E2 lb", "exponent"),
+        ("7e-1 kg", "exponent"),
+        ("10^2 kg", "exponent"),
+        ("8 x 10^1 kg", "exponent"),
+        ("9" * 400 + " kg", "far too large"),
+        ("inf kg", "doesn't look like a weight"),
+        ("nan", "doesn't look like a weight"),
     ],
 )
 def test_what_is_not_a_weight_is_refused_with_a_reason(text: str, reason: str):
@@ -106,6 +115,12 @@ def test_the_parser_never_crashes_and_never_accepts_an_implausible_weight(text: 
     assert isinstance(result, Weight | NeedsUnit | Invalid)
     if isinstance(result, Weight):
         assert MIN_WEIGHT_KG <= result.kg <= MAX_WEIGHT_KG
+
+
+@pytest.mark.parametrize("text", ["1.7e2 cm", "1e309 cm", "6e0 ft"])
+def test_a_height_with_an_exponent_is_refused(text: str):
+    result = parse_height(text)
+    assert isinstance(result, Invalid) and "exponent" in result.reason
 
 
 @given(st.text(max_size=60))

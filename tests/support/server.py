@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
-from tests.support.standin import BotAPIError, BotAPIStandIn
+from tests.support.standin import BotAPIError, BotAPIStandIn, Dropped, Garbled, Slow
 
 
 def _decode(value: str) -> object:
@@ -48,7 +49,24 @@ class StandInServer:
                         "description": error.description,
                     }
                     status = error.code
-                data = json.dumps(payload).encode()
+                except Slow as slow:  # handled, answered late (past the client's time-out?)
+                    time.sleep(slow.seconds)
+                    payload, status = {"ok": True, "result": slow.answer}, 200
+                except Dropped:  # closed without a word: the client sees a dropped connection
+                    self.close_connection = True
+                    return
+                except Garbled as garbled:
+                    self._answer(garbled.status, garbled.body)
+                    return
+                self._answer(status, json.dumps(payload).encode())
+
+            def _answer(self, status: int, data: bytes) -> None:
+                try:
+                    self._write(status, data)
+                except OSError:  # the client gave up waiting (a Slow answer): nobody to tell
+                    self.close_connection = True
+
+            def _write(self, status: int, data: bytes) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))

@@ -1,19 +1,24 @@
 """The tests' Bot API stand-in: the terminal chat's local Bot API, plus what tests need.
 
-It records every call, can fail a method once as Telegram would (`fail_next`), queues updates
-for long polling (`getUpdates`), accepts a webhook, and answers inline queries, refusing
+It records every call, can fail a method once as Telegram would (`fail_next`: an error answer,
+or a Fault of the network between: a slow answer, a dropped connection, a garbled body), queues
+updates for long polling (`getUpdates`), accepts a webhook, and answers inline queries, refusing
 results Telegram would refuse (`inline_query_update` builds the query, `inline_answers` records
-what the bot offered). tests/support/server.py serves it over
-HTTP on loopback, for the end-to-end tests that run the bot as its own process.
+what the bot offered). tests/support/server.py serves it over HTTP on loopback, for the
+end-to-end tests that run the bot as its own process; StandInRequest serves it in-process.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
 from dataclasses import dataclass
 from typing import Any
+
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
 
 from bot import html
 from bot.telegram.local_api import (
@@ -27,17 +32,48 @@ from bot.telegram.local_api import (
 )
 
 STAND_IN_TOKEN = LOCAL_TOKEN
-StandInRequest = LocalRequest
 __all__ = [
     "BOT_ID",
     "BOT_USERNAME",
     "STAND_IN_TOKEN",
     "BotAPIError",
     "BotAPIStandIn",
+    "Dropped",
+    "Fault",
+    "Garbled",
     "InlineAnswer",
     "Sent",
+    "Slow",
     "StandInRequest",
 ]
+READ_TIMEOUT = 0.05  # seconds StandInRequest waits for an answer (a Slow fault outlasts it)
+
+
+class Fault(Exception):
+    """What the network between the bot and Telegram can do to one call (for `fail_next`)."""
+
+
+class Slow(Fault):
+    """Telegram handles the call (the message is delivered) but answers `seconds` late; past
+    the client's read timeout, the client sees a time-out for a message that did arrive."""
+
+    def __init__(self, seconds: float = 2 * READ_TIMEOUT) -> None:
+        super().__init__(f"answers after {seconds} s")
+        self.seconds = seconds
+        self.answer: Any = None  # what Telegram answered, once it handled the call
+
+
+class Dropped(Fault):
+    """The connection drops before Telegram handles the call: nothing delivered, no answer."""
+
+
+class Garbled(Fault):
+    """An answer that is not the Bot API's JSON (a proxy's error page, a cut-off body)."""
+
+    def __init__(self, body: bytes = b'{"ok": true, "resu', status: int = 200) -> None:
+        super().__init__(f"answers {status} with {body!r}")
+        self.body = body
+        self.status = status
 
 
 MAX_INLINE_RESULTS = 50
@@ -116,15 +152,19 @@ class BotAPIStandIn(LocalBotAPI):
         self.calls: list[tuple[str, dict]] = []
         self.updates: list[dict] = []  # queued for getUpdates
         self.webhook: dict = {}
-        self.fail_next: list[tuple[str, BotAPIError]] = []  # (method, error) to raise once
+        # (method, error or fault) to happen once, in order
+        self.fail_next: list[tuple[str, BotAPIError | Fault]] = []
 
     def call(self, method: str, params: dict) -> Any:
-        """Record the call; raise the first failure queued for this method, if any."""
+        """Record the call; raise the first failure queued for this method, if any (a Slow
+        call is handled first: it is the answer that is late, not the delivery)."""
         with self.lock:
             self.calls.append((method, params))
             for n, (failing, error) in enumerate(self.fail_next):
                 if failing == method:
                     del self.fail_next[n]
+                    if isinstance(error, Slow):
+                        error.answer = super().call(method, params)
                     raise error
         return super().call(method, params)
 
@@ -210,3 +250,47 @@ class BotAPIStandIn(LocalBotAPI):
         with self.lock:
             self.updates.append(update)
             self.lock.notify_all()
+
+
+def _ok(result: Any) -> tuple[int, bytes]:
+    return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+class StandInRequest(LocalRequest):
+    """LocalRequest with the network's faults, as HTTPXRequest reports them: a Slow answer past
+    the read timeout is TimedOut, a Dropped connection a NetworkError, a Garbled body returned
+    as it came."""
+
+    def __init__(self, api: BotAPIStandIn, read_timeout: float = READ_TIMEOUT) -> None:
+        super().__init__(api)
+        self._read_timeout = read_timeout
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._read_timeout
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """Answer locally; a queued fault happens as it would over the network."""
+        timeout = read_timeout if isinstance(read_timeout, int | float) else self._read_timeout
+        try:
+            return await super().do_request(url, method, request_data)
+        except Slow as slow:
+            if slow.seconds > timeout:
+                await asyncio.sleep(timeout)
+                raise TimedOut from slow
+            await asyncio.sleep(slow.seconds)
+            return _ok(slow.answer)
+        except Dropped as dropped:
+            message = "httpx.RemoteProtocolError: Server disconnected without sending a response."
+            raise NetworkError(message) from dropped
+        except Garbled as garbled:
+            return garbled.status, garbled.body
