@@ -51,12 +51,24 @@ def test_script_profile_counts_letters_by_alphabet():
         ("hwo", "how"),
         ("sypmtoms", "symptoms"),
         ("dosge", "dose"),
+        ("hellllooooo", "hello"),  # stretched for effect: each run read as one or two letters
+        ("byyyye", "bye"),
+        ("sooooo", "so"),
+        ("glutaaamine", "glutamine"),
     ],
 )
 def test_aliases_and_misspellings_read_as_their_word(
     lexical: LexicalMatcher, typed: str, read_as: str
 ):
     assert " ".join(lexical.analyzer.tokens(typed)) == read_as
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"), [("Heyyyy there!!", "greeting"), ("thx byeeee", "goodbye")]
+)
+def test_stretched_small_talk_is_understood(matcher: Matcher, text: str, intent: str):
+    decision = matcher.match(text)
+    assert (decision.decision, decision.intent) == (ANSWER, intent)
 
 
 def test_real_words_are_not_misread_as_other_words(lexical: LexicalMatcher):
