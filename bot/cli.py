@@ -22,7 +22,7 @@ def match_lines(lines: IO[str], out: IO[str]) -> int:
 
 def evaluate(file: str, cv: int | None = None, show: int = 0, part: str = "heldout") -> int:
     """`eval`: the matcher's accuracy on a labelled question set, or cross-validated."""
-    from bot.matching.evaluate import cross_validate, evaluate, read_labelled
+    from bot.matching.evaluate import TARGET_RIGHT_REAL, cross_validate, evaluate, read_labelled
     from bot.services import load_knowledge, matcher_kind
 
     kb = load_knowledge()
@@ -40,6 +40,8 @@ def evaluate(file: str, cv: int | None = None, show: int = 0, part: str = "heldo
     questions, title = read_labelled(path, part)
     services = build_services(kb)
     report = evaluate(services.matcher, questions)
+    if title.startswith("real-wording"):
+        report.target_right = TARGET_RIGHT_REAL
     print(f"{path}: {title}; matcher {matcher_kind()}")
     print("\n".join(report.lines(show)))
     return 0

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from bot import html
 from bot.knowledge import FALLBACK, Answer, KnowledgeBase
 from bot.matching import ANSWER, CLARIFY, Decision
+from bot.matching.decision import NOT_IN_SOURCE
 
 # Callback data.
 ANSWER_DATA = "a:"  # + answer id: show that answer
@@ -135,4 +136,6 @@ class Replies:
             return self.answer(self.kb.intent(decision.intent).answer)
         if decision.decision == CLARIFY:
             return self.clarify(decision)
+        if decision.reason == NOT_IN_SOURCE and decision.intent:
+            return self.answer(self.kb.intent(decision.intent).answer)  # why it can't say
         return self.fallback(decision.reason)

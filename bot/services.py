@@ -59,7 +59,7 @@ def load_knowledge(root: Path = PROJECT_ROOT, registry: Registry | None = None) 
 
 
 def matcher_kind() -> str:
-    """The matcher the MATCHER setting names (default: lexical)."""
+    """The matcher the MATCHER setting names (default: fused)."""
     return os.environ.get(MATCHER_VARIABLE, "").strip() or DEFAULT_MATCHER
 
 

@@ -47,6 +47,15 @@ def matcher(services: Services) -> Matcher:
     return services.matcher
 
 
+@pytest.fixture(scope="session")
+def lexical(services: Services):
+    """The lexical matcher alone: the fused matcher's collaborator, or the shipped one."""
+    from bot.matching.lexical import LexicalMatcher
+
+    shipped = services.matcher
+    return shipped if isinstance(shipped, LexicalMatcher) else shipped.lexical
+
+
 _FUSED: list[Matcher] = []
 
 

@@ -40,7 +40,10 @@ MENU_TOPICS: tuple[str, ...] = tuple(
 URGENT = "urgent"  # the intent (and answer) of red-flag wording
 FALLBACK = "fallback"  # the answer given when nothing matches; reached by the matcher itself
 SYSTEM_ANSWERS = frozenset({FALLBACK})
-KINDS = frozenset({"fact", "conversation"})
+# fact: states what the source says (needs sources); conversation: small talk; decline: says
+# honestly that the source is silent on a question people often ask (food sources of
+# glutamine). The matcher counts a decline as out of scope (bot.matching.decision.declining).
+KINDS = frozenset({"fact", "conversation", "decline"})
 MIN_EXAMPLES = 20
 # Answer ids travel in button data (64 bytes) and deep links (A-Z, a-z, 0-9, _ and -; a dot
 # travels as "-"), so they keep to this shape.

@@ -60,7 +60,7 @@ MATCHERS: dict[str, Callable[[KnowledgeBase], Matcher]] = {
     "lexical": LexicalMatcher,
     "fused": _fused,
 }
-DEFAULT_MATCHER = "lexical"  # MATCHER=fused is the other choice; README says why not yet
+DEFAULT_MATCHER = "fused"  # MATCHER=lexical is the other choice; README says why
 
 
 def build_matcher(kb: KnowledgeBase, kind: str = DEFAULT_MATCHER) -> Matcher:

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
@@ -29,6 +31,9 @@ MIN_TYPO_LENGTH = 3  # shorter words are taken as typed
 SHORT_WORD = 4  # up to this length, a changed letter is more likely another word than a typo
 
 
+# A letter typed three or more times in a row ("hellooooo", "byyye") is stretched for effect.
+_STRETCHED = re.compile(r"(\w)\1{2,}")
+MAX_STRETCHES = 3  # runs tried one or two letters long: 2**3 forms at most
 TYPO_EDITS = ((7, 1), (11, 2))  # (longest length, edits allowed); longer words: 3
 
 
@@ -86,6 +91,8 @@ class Analyzer:
         """
         if word in self.vocabulary or len(word) < MIN_TYPO_LENGTH or word[0].isdigit():
             return word
+        if _STRETCHED.search(word):
+            return self._unstretched(word)
         if self.stem(word) in self.stems:
             return word  # another form of a known word ("junction", "junctions")
         if len(word) == MIN_TYPO_LENGTH:  # three letters: the last two swapped ("hwo", "teh")
@@ -114,6 +121,18 @@ class Analyzer:
         if not candidates:
             return word
         return min(candidates, key=lambda c: c[0])[1]  # stable: the first of the nearest
+
+    def _unstretched(self, word: str) -> str:
+        """A stretched word read as the known word its runs shrink to ("hellooo" -> "hello"),
+        trying each run as one letter and as two; if none is known, spelt as one shrunk."""
+        parts = _STRETCHED.split(word)  # text, letter, text, letter, ..., text
+        letters = parts[1::2][:MAX_STRETCHES]
+        for sizes in itertools.product((1, 2), repeat=len(letters)):
+            runs = iter(sizes)
+            form = "".join(part * next(runs, 2) if n % 2 else part for n, part in enumerate(parts))
+            if form in self.vocabulary:
+                return form
+        return self._spell(_STRETCHED.sub(r"\1\1", word))
 
     @staticmethod
     def _plausible_typo(typed: str, known: str) -> bool:

@@ -8,10 +8,11 @@ the best few above CLARIFY_SCORE; otherwise, or when the out-of-scope examples w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 ANSWER, CLARIFY, FALLBACK = "answer", "clarify", "fallback"
 OUT_OF_SCOPE = "_out_of_scope"  # the pseudo-intent of intents/_out_of_scope.yaml
+NOT_IN_SOURCE = "not_in_source"  # the reason of a fallback that a decline answer explains
 
 ANSWER_SCORE = 45.0
 CLARIFY_SCORE = 35.0
@@ -106,3 +107,15 @@ def decide(
         if all(answers[c.intent] != answers[candidate.intent] for c in offered):
             offered.append(candidate)
     return Decision(text, CLARIFY, best.intent, best.score, tuple(offered), "ambiguous")
+
+
+def declining(decision: Decision, declines: frozenset[str]) -> Decision:
+    """A decision on an intent whose answer is a decline (the source is silent on it) is a
+    fallback: the question is outside what the bot knows. The intent stays, so the bot can say
+    why (bot.replies). When it is not the best, "did you mean" does not offer it."""
+    if decision.decision not in (ANSWER, CLARIFY):
+        return decision
+    if decision.intent in declines:
+        return replace(decision, decision=FALLBACK, reason=NOT_IN_SOURCE)
+    kept = tuple(c for c in decision.candidates if c.intent not in declines)
+    return replace(decision, candidates=kept) if decision.decision == CLARIFY else decision

@@ -26,8 +26,10 @@ import yaml
 from bot.knowledge import KnowledgeBase
 from bot.matching import ANSWER, CLARIFY, FALLBACK, Decision, Matcher, build_matcher
 
-# The targets of issue #3, printed beside the figures.
+# The targets printed beside the figures: issue #3's for written sets; on real wording (#15)
+# 85% answered right.
 TARGET_RIGHT = 0.90
+TARGET_RIGHT_REAL = 0.85
 TARGET_WRONG = 0.03
 TARGET_DECLINED = 0.85
 REAL_OUT_OF_SCOPE = "out_of_scope"  # the off-topic label of real-wording sets
@@ -63,6 +65,7 @@ class Report:
     intent_right: int = 0
     confusions: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     mistakes: list[tuple[Question, Decision]] = field(default_factory=list)
+    target_right: float = TARGET_RIGHT
 
     def add(self, question: Question, decision: Decision) -> None:
         got_topic = decision.intent.split(".", 1)[0] if decision.intent else None
@@ -114,7 +117,7 @@ class Report:
         if self.in_scope:
             out.append(
                 f"answered right        {pct(self.right, self.in_scope)}  ({self.right}/"
-                f"{self.in_scope}; target >= {TARGET_RIGHT:.0%})"
+                f"{self.in_scope}; target >= {self.target_right:.0%})"
             )
             out.append(
                 f"clarified, right one  {pct(self.clarified_right, self.in_scope)}  "

@@ -26,7 +26,16 @@ from rapidfuzz import fuzz
 
 from bot.knowledge import KnowledgeBase
 from bot.matching.analyzer import Analyzer
-from bot.matching.decision import ANSWER, CLARIFY, FALLBACK, OUT_OF_SCOPE, Context, Decision, decide
+from bot.matching.decision import (
+    ANSWER,
+    CLARIFY,
+    FALLBACK,
+    OUT_OF_SCOPE,
+    Context,
+    Decision,
+    decide,
+    declining,
+)
 from bot.matching.gates import Gates, RedFlags
 
 # Rescoring the best examples with rapidfuzz: how alike the two word sequences are, in order.
@@ -62,6 +71,9 @@ class LexicalMatcher:
         self.topics = {intent.id: intent.topic for intent in kb.intents}
         self.answers = {intent.id: intent.answer for intent in kb.intents}
         self.topics[OUT_OF_SCOPE] = OUT_OF_SCOPE
+        self.declines = frozenset(
+            intent.id for intent in kb.intents if kb.answers[intent.answer].kind == "decline"
+        )
         labelled = [(i.id, e) for i in kb.intents for e in i.examples]
         labelled += [(OUT_OF_SCOPE, e) for e in kb.out_of_scope]
         self._build(labelled)
@@ -205,8 +217,8 @@ class LexicalMatcher:
         # about something else entirely: an answer becomes "did you mean", a "did you mean"
         # becomes the honest fallback.
         if self.foreign_terms & set(terms):
-            return _doubt(decision)
-        return decision
+            decision = _doubt(decision)
+        return declining(decision, self.declines)
 
     def story_scores(self, text: str, terms: Sequence[str]) -> dict[str, float]:
         """The scores of the message's terms, and of its sentences alone if it tells a story."""

@@ -13,6 +13,7 @@ from bot.config import PROJECT_ROOT
 from bot.matching import ANSWER, CLARIFY, FALLBACK, OUT_OF_SCOPE, Matcher
 from bot.matching.decision import ANSWER_SCORE, MARGIN
 from bot.matching.gates import MAX_LENGTH
+from bot.matching.lexical import LexicalMatcher
 from bot.text import normal_form, script_profile, words
 
 
@@ -50,14 +51,28 @@ def test_script_profile_counts_letters_by_alphabet():
         ("hwo", "how"),
         ("sypmtoms", "symptoms"),
         ("dosge", "dose"),
+        ("hellllooooo", "hello"),  # stretched for effect: each run read as one or two letters
+        ("byyyye", "bye"),
+        ("sooooo", "so"),
+        ("glutaaamine", "glutamine"),
     ],
 )
-def test_aliases_and_misspellings_read_as_their_word(matcher: Matcher, typed: str, read_as: str):
-    assert " ".join(matcher.analyzer.tokens(typed)) == read_as
+def test_aliases_and_misspellings_read_as_their_word(
+    lexical: LexicalMatcher, typed: str, read_as: str
+):
+    assert " ".join(lexical.analyzer.tokens(typed)) == read_as
 
 
-def test_real_words_are_not_misread_as_other_words(matcher: Matcher):
-    assert matcher.analyzer.tokens("cancerous") == ["cancerous"]  # not "dangerous"
+@pytest.mark.parametrize(
+    ("text", "intent"), [("Heyyyy there!!", "greeting"), ("thx byeeee", "goodbye")]
+)
+def test_stretched_small_talk_is_understood(matcher: Matcher, text: str, intent: str):
+    decision = matcher.match(text)
+    assert (decision.decision, decision.intent) == (ANSWER, intent)
+
+
+def test_real_words_are_not_misread_as_other_words(lexical: LexicalMatcher):
+    assert lexical.analyzer.tokens("cancerous") == ["cancerous"]  # not "dangerous"
 
 
 @pytest.mark.parametrize(
@@ -76,9 +91,9 @@ def test_misspelt_questions_are_answered(matcher: Matcher, text: str, topic: str
     assert decision.intent.split(".")[0] == topic
 
 
-def test_telling_words_outweigh_words_every_intent_uses(matcher: Matcher):
-    assert matcher.idf[matcher.analyzer.stem("glutamine")] < matcher.idf["symptom"]
-    assert matcher.idf[matcher.analyzer.stem("glutamine")] < matcher.idf["side"]
+def test_telling_words_outweigh_words_every_intent_uses(lexical: LexicalMatcher):
+    assert lexical.idf[lexical.analyzer.stem("glutamine")] < lexical.idf["symptom"]
+    assert lexical.idf[lexical.analyzer.stem("glutamine")] < lexical.idf["side"]
 
 
 @pytest.mark.parametrize(
@@ -170,41 +185,41 @@ def test_questions_about_red_flag_words_are_not_emergencies(matcher: Matcher, te
     assert matcher.match(text).intent != "urgent"
 
 
-def test_decide_answers_only_with_a_clear_lead(matcher: Matcher):
+def test_decide_answers_only_with_a_clear_lead(lexical: LexicalMatcher):
     strong = ANSWER_SCORE + 20
-    assert matcher.decide("q", {"dose": strong, "safety": strong - MARGIN - 1}).decision == ANSWER
-    close = matcher.decide("q", {"dose": strong, "safety": strong - 1})
+    assert lexical.decide("q", {"dose": strong, "safety": strong - MARGIN - 1}).decision == ANSWER
+    close = lexical.decide("q", {"dose": strong, "safety": strong - 1})
     assert close.decision == CLARIFY
     assert [c.intent for c in close.candidates] == ["dose", "safety"]
 
 
-def test_decide_siblings_of_one_topic_are_no_rivals(matcher: Matcher):
+def test_decide_siblings_of_one_topic_are_no_rivals(lexical: LexicalMatcher):
     strong = ANSWER_SCORE + 20
-    decision = matcher.decide("q", {"dose": strong, "dose.calculate": strong - 1})
+    decision = lexical.decide("q", {"dose": strong, "dose.calculate": strong - 1})
     assert decision.decision == ANSWER and decision.intent == "dose"
 
 
-def test_decide_falls_back_when_weak_or_out_of_scope_wins(matcher: Matcher):
-    assert matcher.decide("q", {"dose": 10.0}).decision == FALLBACK
-    assert matcher.decide("q", {}).decision == FALLBACK
-    oos = matcher.decide("q", {OUT_OF_SCOPE: 80.0, "dose": 70.0})
+def test_decide_falls_back_when_weak_or_out_of_scope_wins(lexical: LexicalMatcher):
+    assert lexical.decide("q", {"dose": 10.0}).decision == FALLBACK
+    assert lexical.decide("q", {}).decision == FALLBACK
+    oos = lexical.decide("q", {OUT_OF_SCOPE: 80.0, "dose": 70.0})
     assert oos.decision == FALLBACK and oos.reason == "out_of_scope"
     assert oos.intent == "dose"  # the best real intent is still reported
 
 
-def test_decide_clarifies_between_at_most_three(matcher: Matcher):
+def test_decide_clarifies_between_at_most_three(lexical: LexicalMatcher):
     scores = {"dose": 50.0, "safety": 49.0, "evidence": 48.0, "glutamine": 47.0, "causes": 46.0}
-    decision = matcher.decide("q", scores)
+    decision = lexical.decide("q", scores)
     assert decision.decision == CLARIFY
     assert len(decision.candidates) == 3
 
 
-def test_a_story_before_the_question_still_finds_it(matcher: Matcher):
+def test_a_story_before_the_question_still_finds_it(lexical: LexicalMatcher):
     text = (
         "So I've had a rough year, new job, moved flat, my doctor changed my meds twice and my "
         "sister keeps sending me wellness videos. Anyway. What are the side effects of glutamine?"
     )
-    decision = matcher.match(text)
+    decision = lexical.match(text)
     assert (decision.decision, decision.intent) == (ANSWER, "safety")
 
 

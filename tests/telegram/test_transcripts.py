@@ -194,7 +194,7 @@ async def test_in_groups_only_commands_mentions_and_replies_are_answered(bot_cha
     assert menu.reply_to is not None, "in a group the bot quotes the message it answers"
     [reply] = await bot_chat.send(f"@{BOT_USERNAME} what is glutamine", chat_id=GROUP)
     assert kb.answers["glutamine"].body in reply.text
-    [reply] = await bot_chat.send("and how much of it?", chat_id=GROUP, reply_to=reply)
+    [reply] = await bot_chat.send("how much glutamine per day?", chat_id=GROUP, reply_to=reply)
     assert kb.answers["dose"].body in reply.text
     assert await bot_chat.send(None, chat_id=GROUP, extra=STICKER) == []
 
