@@ -22,6 +22,7 @@ from bot.services import Services
 from bot.storage import store_for
 from bot.telegram.common import decider
 from bot.telegram.dialogs import DialogHandlers, conversation, resume_timeouts
+from bot.telegram.feedback import Feedback
 from bot.telegram.inline import InlineQueries
 from bot.telegram.persistence import StorePersistence
 from bot.telegram.questions import Questions
@@ -70,6 +71,7 @@ async def _post_init(application: Application) -> None:
     await bot.set_my_description(kb.message("description"))
     await bot.set_my_short_description(kb.message("short_description"))
     resume_timeouts(application, application.dialog_handlers)  # type: ignore[attr-defined]
+    application.feedback.schedule_purge(application)  # type: ignore[attr-defined]
 
 
 def _log_inline_mode(on: bool, username: str) -> None:
@@ -150,17 +152,22 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
-    _wire(application, services)
+    _wire(application, services, Feedback(services, settings.feedback_retention_days))
     return application
 
 
-def _wire(application: Application, services: Services) -> None:
+def _wire(application: Application, services: Services, feedback: Feedback) -> None:
     """Add every handler, in the order they must be tried."""
     decide = decider(services)
-    questions = Questions(services, decide)
+    questions = Questions(services, decide, feedback)
     dialogs = DialogHandlers(services, questions, decide)
     application.services = services  # type: ignore[attr-defined]
     application.dialog_handlers = dialogs  # type: ignore[attr-defined]
+    application.feedback = feedback  # type: ignore[attr-defined]
+    # Votes, /privacy and /forget come before everything (group -1) and stop there, so they
+    # work in the middle of a dialog and leave it where it was.
+    for handler in feedback.handlers():
+        application.add_handler(handler, group=-1)
     # Order matters: the dialogs come first, so that while one runs it takes the user's
     # answers; whatever it does not claim falls through to the questions and commands.
     application.add_handler(conversation(dialogs, services, decide))
