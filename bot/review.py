@@ -29,10 +29,11 @@ EXPORT_NOTE = """\
 # Questions the bot kept for its curators: declined, "did you mean", or answered and given a 👎.
 # Exported {date} from {where}; in the database they expire after {days} days.
 #
-# THESE ARE REAL PEOPLE'S WORDS. Never paste one into intents/. For each entry, decide what it
-# should teach (fill in `becomes`: an intent id such as dose or safety.pregnancy, or
-# out_of_scope for intents/_out_of_scope.yaml, or leave it empty to drop it), then write the
-# question again in the project's own words (`in_own_words`) and add only that rewording.
+# THESE ARE REAL PEOPLE'S WORDS: each must be rewritten in the project's own words before it
+# goes into intents/. Never paste one into intents/. For each entry, decide what it should
+# teach (fill in `becomes`: an intent id such as dose or safety.pregnancy, or out_of_scope for
+# intents/_out_of_scope.yaml, or leave it empty to drop it), write the question again in your
+# own words (`in_own_words`), and add only that rewording.
 # Delete this file once done: it holds the words longer than the retention otherwise would.
 """
 KINDS = {"fallback": "declined", "clarify": '"did you mean"', ANSWERED: "answered with 👎"}
