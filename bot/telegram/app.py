@@ -71,7 +71,7 @@ async def _post_init(application: Application) -> None:
     await bot.set_my_description(kb.message("description"))
     await bot.set_my_short_description(kb.message("short_description"))
     resume_timeouts(application, application.dialog_handlers)  # type: ignore[attr-defined]
-    application.feedback.schedule_purge(application)  # type: ignore[attr-defined]
+    await application.feedback.start_purging(application)  # type: ignore[attr-defined]
 
 
 def _log_inline_mode(on: bool, username: str) -> None:

@@ -217,18 +217,20 @@ class Feedback:
             CallbackQueryHandler(self.forget_button, pattern=f"^{FORGET_DATA}"),
         ]
 
-    def schedule_purge(self, application: Application) -> None:
+    async def start_purging(self, application: Application) -> None:
         """Delete what is past its retention now (at start-up), then once a day."""
+        await self.purge(application)
         if application.job_queue is None:
             return
         for job in application.job_queue.get_jobs_by_name(PURGE_JOB):
             job.schedule_removal()
-        application.job_queue.run_repeating(
-            self._purge, interval=DAY, first=0, name=PURGE_JOB, data=self.retention_days
-        )
+        application.job_queue.run_repeating(self._daily, interval=DAY, first=DAY, name=PURGE_JOB)
 
-    async def _purge(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        store = _store(context.application)
+    async def _daily(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.purge(context.application)
+
+    async def purge(self, application: Application) -> None:
+        store = _store(application)
         if store is None:
             return
         try:

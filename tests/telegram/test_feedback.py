@@ -182,3 +182,23 @@ def test_the_html_of_every_feedback_text_is_what_telegram_takes(kb):
     for key in ("vote_thanks", "vote_sorry", "vote_counted", "vote_stale", "forget_confirm"):
         assert html.problems(kb.message(key)) == [], key
     assert html.problems(kb.message("privacy", days=90)) == []
+
+
+async def test_questions_past_the_retention_are_deleted_at_start_up(tmp_path: Path, monkeypatch):
+    import time
+
+    from bot.storage import SQLiteStore
+    from bot.storage import feedback as feedback_module
+    from bot.storage.feedback import KeptQuestion
+
+    database = tmp_path / "bot.sqlite3"
+    real = time.time
+    async with SQLiteStore(database) as store:
+        monkeypatch.setattr(feedback_module.time, "time", lambda: real() - 91 * 24 * 3600)
+        await store.keep_question(KeptQuestion("old000000000", "long ago", "fallback", None, 0, ()))
+        monkeypatch.undo()
+        await store.keep_question(KeptQuestion("new000000000", "lately", "fallback", None, 0, ()))
+    async with running_bot(BotAPIStandIn(), database) as chat:
+        assert [q.text for q in await store_of(chat).kept_questions()] == ["lately"]
+        jobs = chat.application.job_queue.get_jobs_by_name("feedback-purge")
+        assert len(jobs) == 1 and jobs[0].job.trigger.interval.total_seconds() == 24 * 3600

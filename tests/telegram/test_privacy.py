@@ -99,3 +99,20 @@ async def test_forged_confirmation_data_gets_a_kind_reply(bot_chat: BotChat, kb,
     await bot_chat.send("/forget")
     [reply] = await bot_chat.press_data(forged)
     assert reply.text == kb.message("expired_button")
+
+
+async def test_a_finished_dialog_leaves_no_row_with_the_user_s_id(bot_chat: BotChat, tmp_path):
+    from tests.storage.databases import everything_stored
+
+    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    bot_chat.chat_id = 918273645
+    await bot_chat.send("/calories")
+    await bot_chat.press("Lose 1 pound per week")
+    assert "918273645" in await everything_stored(url)  # kept while the dialog needs it
+    for answer in ("male", "40", "180 cm", "80 kg", "moderate"):
+        await bot_chat.send(answer)
+    assert "kcal" in bot_chat.text()
+    assert "918273645" not in await everything_stored(url)  # gone once it has ended
+    await bot_chat.send("/dose")
+    await bot_chat.send("/cancel")
+    assert "918273645" not in await everything_stored(url)
