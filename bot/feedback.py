@@ -146,8 +146,8 @@ _FORGET_PHRASES = re.compile(
     r"\b(delete|erase|remove|wipe|clear|forget)\b"
     r"( (all|everything|any))?( of)?"
     r" (my (personal )?(data|info|information|details|answers|history)"
-    r"|(everything|all|what) (you (know|have|keep|stored?|saved) )?about me"
-    r"|me)\b"
+    r"|(everything|all|what) (you (know|have|keep|stored?|saved) )?about me)\b"
+    r"|\b(forget|delete|erase) me\b"
 )
 
 

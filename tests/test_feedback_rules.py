@@ -83,7 +83,8 @@ def test_asking_to_be_forgotten_in_words(text: str):
 @pytest.mark.parametrize(
     "text",
     ["forget about the dose", "I forgot my dose", "delete", "my data",
-     "does glutamine remove toxins", "how do I clear my gut", "remember me"],
+     "does glutamine remove toxins", "how do I clear my gut", "remember me",
+     "will glutamine clear me up"],
 )  # fmt: skip
 def test_other_messages_do_not_ask_to_be_forgotten(text: str):
     assert not asks_to_forget(text)
