@@ -254,6 +254,7 @@ async def _timed_out(context: ContextTypes.DEFAULT_TYPE) -> None:
             if not data:
                 dialogs.pop(chat, None)
                 _tidy(context.user_data)
+                await _save_now(context)
         return  # the user answered meanwhile, or the dialog has ended
     reply = handlers.engine.timeout(data)
     dialogs.pop(chat, None)
@@ -262,6 +263,15 @@ async def _timed_out(context: ContextTypes.DEFAULT_TYPE) -> None:
     # user's next message: end it now.
     end_conversations(context.application, (context.job.chat_id, context.job.user_id))
     await context.bot.send_message(context.job.chat_id, reply.text)
+    await _save_now(context)
+
+
+async def _save_now(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Write what a job deleted now, not at the next periodic save (python-telegram-bot marks
+    a job's user for saving only once the job has returned)."""
+    if context.application.persistence:
+        context.application.mark_data_for_update_persistence(user_ids=context.job.user_id)
+        await context.application.update_persistence()
 
 
 def resume_timeouts(application: Application, handlers: DialogHandlers) -> None:

@@ -5,10 +5,13 @@ Every wording here is written for these tests.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from bot import html
-from bot.storage import Store
+from bot.storage import SQLiteStore, Store
+from bot.storage import feedback as feedback_module
+from bot.storage.feedback import KeptQuestion
 from tests.conftest import GROUP, BotChat, running_bot
 from tests.storage.databases import table_rows
 from tests.support.standin import BotAPIStandIn
@@ -185,11 +188,6 @@ def test_the_html_of_every_feedback_text_is_what_telegram_takes(kb):
 
 
 async def test_questions_past_the_retention_are_deleted_at_start_up(tmp_path: Path, monkeypatch):
-    import time
-
-    from bot.storage import SQLiteStore
-    from bot.storage import feedback as feedback_module
-    from bot.storage.feedback import KeptQuestion
 
     database = tmp_path / "bot.sqlite3"
     real = time.time

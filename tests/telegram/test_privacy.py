@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import pytest
 
-from tests.conftest import GROUP, BotChat
+from tests.conftest import GROUP, BotChat, running_bot, shared_services
+from tests.storage.databases import everything_stored, table_rows
+from tests.support.standin import BotAPIStandIn
 
 
 async def test_privacy_says_what_is_kept_for_how_long_and_how_to_delete_it(bot_chat: BotChat, kb):
@@ -102,7 +107,6 @@ async def test_forged_confirmation_data_gets_a_kind_reply(bot_chat: BotChat, kb,
 
 
 async def test_a_finished_dialog_leaves_no_row_with_the_user_s_id(bot_chat: BotChat, tmp_path):
-    from tests.storage.databases import everything_stored
 
     url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
     bot_chat.chat_id = 918273645
@@ -116,3 +120,42 @@ async def test_a_finished_dialog_leaves_no_row_with_the_user_s_id(bot_chat: BotC
     await bot_chat.send("/dose")
     await bot_chat.send("/cancel")
     assert "918273645" not in await everything_stored(url)
+
+
+async def test_a_timed_out_dialog_leaves_no_row_with_the_user_s_id(tmp_path, monkeypatch):
+
+    monkeypatch.setattr(shared_services().dialogs, "quiet", 0.3)
+    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    async with running_bot(BotAPIStandIn(), tmp_path / "bot.sqlite3") as chat:
+        chat.chat_id = 918273645
+        await chat.send("/dose")
+        await chat.send("80 kg")
+        assert "918273645" in await everything_stored(url)
+        await chat.wait_for("Type /dose to start again")
+        for _ in range(20):
+            if "918273645" not in await everything_stored(url):
+                break
+            await asyncio.sleep(0.05)
+        assert "918273645" not in await everything_stored(url)
+
+
+async def test_the_remembered_adult_answer_goes_after_5_minutes_row_and_all(tmp_path, monkeypatch):
+
+    monkeypatch.setattr(shared_services().dialogs, "recall", 0.3)  # 5 minutes, shortened
+    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    async with running_bot(BotAPIStandIn(), tmp_path / "bot.sqlite3") as chat:
+        chat.chat_id = 918273645
+        await chat.send("/dose")
+        await chat.send("80 kg")
+        await chat.press("Yes, that's right")
+        await chat.press("Yes, an adult")
+        assert "about 24 g" in chat.text()
+        [(user, data)] = (await table_rows(url))["user_data"]
+        kept = json.loads(data)["dialogs"][str(user)]
+        assert user == 918273645 and list(kept) == ["recent"]  # the time only, not the weight
+        assert list(kept["recent"]) == ["adult"]
+        for _ in range(40):
+            if "918273645" not in await everything_stored(url):
+                break
+            await asyncio.sleep(0.05)
+        assert "918273645" not in await everything_stored(url)
