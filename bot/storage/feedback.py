@@ -84,11 +84,11 @@ class FeedbackStore:
                 question.text,
                 question.decision,
                 question.intent,
-                question.score,
+                float(question.score),
                 candidates,
                 question.answer_id,
                 question.vote,
-                question.asked_at or now,
+                float(question.asked_at or now),
             )
             await _drop_unvoted(tx, now)
 

@@ -112,7 +112,8 @@ class Feedback:
             await self._say(update, context, "expired_button")
         elif vote.answer_id not in self.kb.answers:  # the answer was removed since
             await acknowledge(query)
-            await self._edit(query, Reply(self.kb.message("vote_stale")))
+            await _drop_buttons(query)  # the text stays; its buttons lead nowhere now
+            await self._say(update, context, "vote_stale")
         else:
             outcome = await store.record_vote(vote.key, vote.answer_id, vote.vote)
             if outcome.counted:
@@ -244,6 +245,13 @@ class Feedback:
                 purged.questions,
                 purged.votes,
             )
+
+
+async def _drop_buttons(query: CallbackQuery) -> None:
+    try:
+        await query.edit_message_reply_markup(None)
+    except TelegramError as error:
+        _LOGGER.info("could not remove the buttons of a message: %s", error)
 
 
 async def _toast(query: CallbackQuery, text: str) -> None:

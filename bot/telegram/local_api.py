@@ -168,6 +168,13 @@ class LocalBotAPI:
             **({"reply_markup": {"inline_keyboard": buttons}} if buttons else {}),
         }
 
+    def _editMessageReplyMarkup(self, params: dict) -> dict:
+        """Change only a sent message's buttons (none: remove them)."""
+        found = [s for s in self.sent if s.message_id == int(params["message_id"])]
+        if not found:
+            raise BotAPIError(400, "Bad Request: message to edit not found")
+        return self._editMessageText({**params, "text": found[0].text, "parse_mode": "HTML"})
+
     def _answerCallbackQuery(self, params: dict) -> bool:
         self.callback_answers.append(params)
         return True

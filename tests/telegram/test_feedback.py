@@ -110,9 +110,12 @@ async def test_a_vote_button_still_works_after_a_restart(tmp_path: Path):
 
 
 async def test_a_vote_for_an_answer_that_no_longer_exists_is_declined_kindly(bot_chat: BotChat, kb):
-    await bot_chat.send(DOSE_QUESTION)
-    await bot_chat.press_data("v:-:dose.removed_since:AbCdEfGhIjKl")
-    assert "changed since you saw it" in bot_chat.standin.edited[-1].text
+    [answer] = await bot_chat.send(DOSE_QUESTION)
+    [reply] = await bot_chat.press_data("v:-:dose.removed_since:AbCdEfGhIjKl")
+    assert "changed since you saw it" in reply.text
+    [edited] = bot_chat.standin.edited
+    assert edited.message_id == answer.message_id and edited.buttons == []
+    assert kb.answers["dose"].title in edited.text  # what they read stays
     assert await store_of(bot_chat).vote_counts() == {}
 
 
