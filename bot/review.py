@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import sys
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -178,7 +179,9 @@ def review(url: str, days: int, export_to: str | None = None) -> int:
         return 1
     groups = grouped(questions)
     if export_to:
-        with open(export_to, "w", encoding="utf-8") as out:
+        # People's words: readable by the curator only, like the database file itself.
+        descriptor = os.open(export_to, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
             out.write(export(groups, where, days, time.time()))
         print(f"{sum(g.count for g in groups)} question(s) written to {export_to}")
         return 0

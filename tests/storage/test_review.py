@@ -83,6 +83,7 @@ async def test_export_writes_yaml_for_curators_with_the_rewrite_note(
     assert result.returncode == 0, result.stderr
     assert "4 question(s) written" not in result.stdout  # counts questions, not wordings
     assert f"5 question(s) written to {target}" in result.stdout
+    assert target.stat().st_mode & 0o777 == 0o600  # people's words: the curator's eyes only
     written = target.read_text(encoding="utf-8")
     assert "each must be rewritten in the project's own words before it" in written
     assert "Never paste one into intents/" in written
