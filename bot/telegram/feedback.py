@@ -22,6 +22,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import html
 from bot.feedback import (
     FORGET_DATA,
     VOTE_DATA,
@@ -47,6 +48,7 @@ from bot.telegram.persistence import StorePersistence
 
 _LOGGER = logging.getLogger(__name__)
 PURGE_JOB = "feedback-purge"
+TOAST_LENGTH = 200  # characters Telegram shows of a callback query's answer
 
 
 def _store(application: Application) -> Store | None:
@@ -255,8 +257,8 @@ async def _drop_buttons(query: CallbackQuery) -> None:
 
 
 async def _toast(query: CallbackQuery, text: str) -> None:
-    """Stop the spinner with a short note above the chat."""
+    """Stop the spinner with a short note above the chat (plain text: no HTML there)."""
     try:
-        await query.answer(text)
+        await query.answer(html.to_plain(text)[:TOAST_LENGTH])
     except TelegramError as error:
         _LOGGER.info("could not answer a callback query: %s", error)

@@ -64,7 +64,8 @@ async def test_a_thumbs_up_is_counted_once_and_thanked_in_the_same_message(bot_c
     await bot_chat.feed(bot_chat.standin.button_update(answer, up))  # tapped again
     assert await store_of(bot_chat).vote_counts() == {"dose": (1, 0)}
     assert "already counted" in bot_chat.standin.edited[-1].text
-    assert "already counted" in bot_chat.standin.callback_answers[-1]["text"]
+    toast = bot_chat.standin.callback_answers[-1]["text"]
+    assert "already counted" in toast and "<" not in toast  # plain text: no HTML there
 
 
 async def test_a_thumbs_down_keeps_the_question_and_offers_other_answers(
