@@ -2,9 +2,11 @@
 
 Votes. Every answer a user asked for (a typed question, an answer button) ends with a 👍 / 👎
 row. Each button's callback data carries all a tap needs, so it works after a restart and no
-callback cache is kept: `v:<+|->:<answer id>:<key>`, within Telegram's 64 bytes. The key is
-random (12 URL-safe characters) and names nothing about the user; it is also the key under
-which the question waits for its vote (bot.storage.feedback).
+callback cache is kept: `v:<+|->:<answer id>:<key>`, within Telegram's 64 bytes. The key (16
+URL-safe characters) is 6 random bytes and a 6-byte HMAC of them and the answer id, under a
+secret derived from the bot token: it names nothing about the user, and a client that makes up
+callback data cannot make up votes. It is also the key under which the question waits for its
+vote (bot.storage.feedback).
 
 What is kept for the curators (`worth_keeping`): questions the bot declined (nothing matched,
 out of scope, a word only off-topic questions use) and those it asked "did you mean" about;
@@ -15,6 +17,9 @@ must answer them, not learn from them), small talk, and who sent anything.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -29,9 +34,10 @@ from bot.text import normal_form
 VOTE_DATA = "v:"
 FORGET_DATA = "f:"  # + "yes:<user id>" or "no:<user id>": the confirmation of /forget
 MAX_CALLBACK_BYTES = 64
-KEY_LENGTH = 12
+KEY_LENGTH = 16  # characters: 6 random bytes and 6 of HMAC, in URL-safe base64
+_RANDOM_BYTES = _MAC_BYTES = 6
 SIGNS = {UP: "+", DOWN: "-"}
-_VOTE = re.compile(r"v:([+-]):([a-z0-9_]+(?:\.[a-z0-9_]+)*):([A-Za-z0-9_-]{12})")
+_VOTE = re.compile(r"v:([+-]):([a-z0-9_]+(?:\.[a-z0-9_]+)*):([A-Za-z0-9_-]{16})")
 _FORGET = re.compile(r"f:(yes|no):([0-9]{1,20})")
 NOT_KEPT_REASONS = frozenset({"too_short", "empty", "too_long", "not_english"})
 MAX_KEPT_TEXT = 500  # characters of a question kept (the gates decline longer ones anyway)
@@ -65,9 +71,36 @@ class Vote:
     key: str
 
 
-def new_key() -> str:
-    """A random key for one answer's vote buttons: 12 URL-safe characters, 72 random bits."""
-    return secrets.token_urlsafe(9)
+def vote_secret(token: str) -> bytes:
+    """The secret vote keys are signed with: stable while the token is, useless without it."""
+    return hashlib.sha256(f"vote-keys:{token}".encode()).digest()
+
+
+class VoteKeys:
+    """Makes and checks vote keys (see the module's doc)."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def _mac(self, answer_id: str, nonce: bytes) -> bytes:
+        digest = hmac.new(self._secret, nonce + answer_id.encode(), hashlib.sha256).digest()
+        return digest[:_MAC_BYTES]
+
+    def new(self, answer_id: str) -> str:
+        """A fresh key for one answer's vote pair."""
+        nonce = secrets.token_bytes(_RANDOM_BYTES)
+        return base64.urlsafe_b64encode(nonce + self._mac(answer_id, nonce)).decode()
+
+    def valid(self, answer_id: str, key: str) -> bool:
+        """Whether this bot made this key for this answer (not made up, not moved)."""
+        try:
+            raw = base64.urlsafe_b64decode(key.encode())
+        except ValueError:
+            return False
+        nonce, mac = raw[:_RANDOM_BYTES], raw[_RANDOM_BYTES:]
+        return len(raw) == _RANDOM_BYTES + _MAC_BYTES and hmac.compare_digest(
+            mac, self._mac(answer_id, nonce)
+        )
 
 
 def vote_data(vote: str, answer_id: str, key: str) -> str | None:

@@ -8,13 +8,14 @@ import pytest
 from bot.config import SettingsError, from_env
 from bot.feedback import (
     KEY_LENGTH,
+    VoteKeys,
     asks_to_forget,
     forget_data,
     kept_question,
-    new_key,
     parse_forget,
     parse_vote,
     vote_data,
+    vote_secret,
     with_votes,
     worth_keeping,
 )
@@ -22,10 +23,13 @@ from bot.matching import Decision
 from bot.replies import Reply
 from bot.storage.feedback import DOWN, UP
 
+KEYS = VoteKeys(vote_secret("123456:test-token"))
+
 
 def test_every_answer_s_vote_data_fits_in_64_bytes_and_reads_back(kb):
     for answer_id in kb.answers:
-        key = new_key()
+        key = KEYS.new(answer_id)
+        assert KEYS.valid(answer_id, key)
         for vote in (UP, DOWN):
             data = vote_data(vote, answer_id, key)
             assert data is not None and len(data.encode()) <= 64, answer_id
@@ -34,21 +38,30 @@ def test_every_answer_s_vote_data_fits_in_64_bytes_and_reads_back(kb):
 
 
 def test_keys_are_random_and_url_safe():
-    keys = {new_key() for _ in range(1000)}
+    keys = {KEYS.new("dose") for _ in range(1000)}
     assert len(keys) == 1000
     assert all(len(k) == KEY_LENGTH and k.replace("-", "").replace("_", "").isalnum() for k in keys)
 
 
 def test_an_answer_id_too_long_for_the_data_gets_no_vote_row():
     reply = Reply("text")
-    assert with_votes(reply, "a" * 60, new_key()) is reply
+    assert with_votes(reply, "a" * 60, KEYS.new("dose")) is reply
+
+
+def test_a_made_up_or_moved_key_is_not_valid():
+    key = KEYS.new("dose")
+    assert not KEYS.valid("safety", key)  # moved to another answer
+    assert not VoteKeys(vote_secret("654321:other-token")).valid("dose", key)  # another bot
+    assert not KEYS.valid("dose", key[:-2] + ("AA" if key[-2:] != "AA" else "BB"))
+    assert not KEYS.valid("dose", "AbCdEfGhIjKlMnOp")  # well formed, made up
+    assert not KEYS.valid("dose", "AbCd")  # not even the length
 
 
 @pytest.mark.parametrize(
     "data",
-    ["", "v:", "v:+", "v:+:dose", "v:+:dose:", "v:*:dose:AbCdEfGhIjKl", "v:+:Dose:AbCdEfGhIjKl",
-     "v:+:dose:AbCdEfGhIjK", "v:+:dose:AbCdEfGhIjKlm", "v:+:dose:AbCd/fGhIjKl", "a:dose",
-     "v:+:dose:AbCdEfGhIjKl\n"],
+    ["", "v:", "v:+", "v:+:dose", "v:+:dose:", "v:*:dose:AbCdEfGhIjKlMnOp",
+     "v:+:Dose:AbCdEfGhIjKlMnOp", "v:+:dose:AbCdEfGhIjKlMnO", "v:+:dose:AbCdEfGhIjKlMnOpQ",
+     "v:+:dose:AbCd/fGhIjKlMnOp", "a:dose", "v:+:dose:AbCdEfGhIjKlMnOp\n"],
 )  # fmt: skip
 def test_forged_vote_data_reads_as_nothing(data: str):
     assert parse_vote(data) is None

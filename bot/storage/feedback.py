@@ -1,11 +1,12 @@
 """What the curators learn from: kept questions and 👍/👎 votes, with no user or chat id.
 
 Two tables (schema migration 2). `feedback_questions` holds questions by a random key (the one
-the answer's vote buttons carry): declined ones and "did you mean" ones for the retention
-(90 days by default), and answered ones only while a vote may come (VOTE_WINDOW): a 👍 deletes
-the question at once, a 👎 keeps it for the retention, no vote lets it expire. `feedback_votes`
-holds each vote's key, answer id and time, so a second tap is recognised and the 👎 rate per
-answer can be counted; votes expire with the retention too. Nothing here names who asked.
+the answer's vote buttons carry, bot.feedback.VoteKeys): declined ones and "did you mean" ones
+for the retention (90 days by default), and answered ones only while a vote may come
+(VOTE_WINDOW): a 👍 deletes the question at once, a 👎 keeps it for the retention, no vote lets
+it expire. `feedback_votes` holds each vote's key, answer id and time, so a second tap is
+recognised and the 👎 rate per answer can be counted; votes expire with the retention too.
+Nothing here names who asked.
 
 A mixin of bot.storage.store.Store: the SQL is the same on both backends.
 """

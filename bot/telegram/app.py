@@ -18,6 +18,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Settings
+from bot.feedback import vote_secret
 from bot.services import Services
 from bot.storage import store_for
 from bot.telegram.common import decider
@@ -152,7 +153,8 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
-    _wire(application, services, Feedback(services, settings.feedback_retention_days))
+    secret = vote_secret(settings.require_token())
+    _wire(application, services, Feedback(services, settings.feedback_retention_days, secret))
     return application
 
 

@@ -26,11 +26,11 @@ from bot import html
 from bot.feedback import (
     FORGET_DATA,
     VOTE_DATA,
+    VoteKeys,
     asks_to_forget,
     closer_answers,
     forget_data,
     kept_question,
-    new_key,
     parse_forget,
     parse_vote,
     votable,
@@ -66,7 +66,8 @@ class _AsksToForget(filters.MessageFilter):
 class Feedback:
     """Votes on answers, the kept questions, /privacy and /forget."""
 
-    def __init__(self, services: Services, retention_days: int) -> None:
+    def __init__(self, services: Services, retention_days: int, secret: bytes) -> None:
+        self.keys = VoteKeys(secret)  # vote keys are signed: made-up data counts no vote
         self.kb = services.kb
         self.replies = services.replies
         self.retention_days = retention_days
@@ -80,18 +81,20 @@ class Feedback:
         if the curators should see it (see bot.feedback). A dialog's aside is left alone."""
         if reply != self.replies.for_decision(decision):
             return reply
-        key = new_key()
         answer_id = self.kb.intent(decision.intent).answer if decision.intent else None
         if decision.decision == ANSWER and answer_id and votable(self.kb, answer_id):
+            key = self.keys.new(answer_id)
             await self._keep(context, kept_question(key, decision, text, answer_id))
             return with_votes(reply, answer_id, key)
         if worth_keeping(decision):
-            await self._keep(context, kept_question(key, decision, text))
+            await self._keep(context, kept_question(self.keys.new(""), decision, text))
         return reply
 
     def button_reply(self, answer_id: str, reply: Reply) -> Reply:
         """An answer opened by a button: vote buttons (there is no question to keep)."""
-        return with_votes(reply, answer_id, new_key()) if votable(self.kb, answer_id) else reply
+        if not votable(self.kb, answer_id):
+            return reply
+        return with_votes(reply, answer_id, self.keys.new(answer_id))
 
     async def _keep(self, context: ContextTypes.DEFAULT_TYPE, question) -> None:
         store = _store(context.application)
@@ -109,7 +112,7 @@ class Feedback:
         query = update.callback_query
         vote = parse_vote(query.data or "")
         store = _store(context.application)
-        if vote is None or store is None:
+        if vote is None or store is None or not self.keys.valid(vote.answer_id, vote.key):
             await acknowledge(query)
             await self._say(update, context, "expired_button")
         elif vote.answer_id not in self.kb.answers:  # the answer was removed since

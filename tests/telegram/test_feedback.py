@@ -112,7 +112,8 @@ async def test_a_vote_button_still_works_after_a_restart(tmp_path: Path):
 
 async def test_a_vote_for_an_answer_that_no_longer_exists_is_declined_kindly(bot_chat: BotChat, kb):
     [answer] = await bot_chat.send(DOSE_QUESTION)
-    [reply] = await bot_chat.press_data("v:-:dose.removed_since:AbCdEfGhIjKl")
+    key = bot_chat.application.feedback.keys.new("dose.removed_since")  # made by this bot
+    [reply] = await bot_chat.press_data(f"v:-:dose.removed_since:{key}")
     assert "changed since you saw it" in reply.text
     [edited] = bot_chat.standin.edited
     assert edited.message_id == answer.message_id and edited.buttons == []
@@ -122,7 +123,19 @@ async def test_a_vote_for_an_answer_that_no_longer_exists_is_declined_kindly(bot
 
 async def test_forged_vote_data_gets_a_kind_reply_and_changes_nothing(bot_chat: BotChat, kb):
     await bot_chat.send(DOSE_QUESTION)
-    for forged in ("v:", "v:+:dose", "v:?:dose:AbCdEfGhIjKl", "v:+:dose:short", "v:+:DOSE:x" * 5):
+    real = votes_on(bot_chat)[1]  # 👎 on this answer, as the bot made it
+    made_up = real[:-4] + ("AAAA" if real[-4:] != "AAAA" else "BBBB")
+    moved = real.replace(":dose:", ":safety:")  # a real key, on another answer
+    for forged in (
+        "v:",
+        "v:+:dose",
+        "v:?:dose:AbCdEfGhIjKlMnOp",
+        "v:+:dose:short",
+        "v:+:DOSE:x" * 5,
+        made_up,
+        moved,
+        "v:-:dose:AbCdEfGhIjKlMnOp",
+    ):
         [reply] = await bot_chat.press_data(forged)
         assert reply.text == kb.message("expired_button"), forged
     assert await store_of(bot_chat).vote_counts() == {}
