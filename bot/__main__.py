@@ -1,4 +1,4 @@
-"""The command line: python -m bot [run | chat | match | check | eval]."""
+"""The command line: python -m bot [run | chat | match | check | eval | review]."""
 
 from __future__ import annotations
 
@@ -44,6 +44,12 @@ def _chat(args: argparse.Namespace) -> int:
     return chat()
 
 
+def _review(args: argparse.Namespace) -> int:
+    from bot.cli import review
+
+    return review(args.export)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command; return the exit status."""
     parser = argparse.ArgumentParser(
@@ -72,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         help="of a real-wording set: the held-out part (default), the tuning part, or all",
     )
     evaluate.set_defaults(func=_eval)
+    review = commands.add_parser(
+        "review",
+        help="the questions kept for the curators, grouped by nearest intent, with 👎 rates",
+    )
+    review.add_argument("--export", metavar="FILE", help="write them as YAML for curators")
+    review.set_defaults(func=_review)
     args = parser.parse_args(argv)
     func = getattr(args, "func", _run)  # no command: run, as the spec says
     from bot.matching import MatcherError

@@ -115,3 +115,13 @@ def chat(services=None) -> int:
     from bot.telegram.console import chat as console_chat
 
     return console_chat(services)
+
+
+def review(export: str | None = None) -> int:
+    """`review`: the questions kept for the curators, printed or exported as YAML."""
+    settings = _settings_or_exit()
+    if settings is None:
+        return 2
+    from bot.review import review as show
+
+    return show(settings.database_url, settings.feedback_retention_days, export)

@@ -25,6 +25,8 @@ DEFAULT_DATABASE = PROJECT_ROOT / "data" / "bot.sqlite3"
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_DATABASE}"
 TOKEN_SHAPE = re.compile(r"^[0-9]{5,20}:[A-Za-z0-9_-]{30,60}$")
 SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+DEFAULT_RETENTION_DAYS = 90  # bot.feedback: days questions kept for the curators stay
+MAX_RETENTION_DAYS = 3650
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 BOTFATHER_HELP = (
     "Talk to @BotFather on Telegram, send /newbot, and put the token it gives you in "
@@ -45,6 +47,7 @@ class Settings:
     webhook_secret: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
     log_level: str = "INFO"
+    feedback_retention_days: int = DEFAULT_RETENTION_DAYS  # how long kept questions stay
 
     @property
     def webhook_path(self) -> str:
@@ -135,6 +138,17 @@ def _base_url(value: str | None) -> str | None:
     return value
 
 
+def _retention_days(value: str | None) -> int:
+    if value is None:
+        return DEFAULT_RETENTION_DAYS
+    if not value.isdigit() or not 1 <= int(value) <= MAX_RETENTION_DAYS:
+        raise SettingsError(
+            f"FEEDBACK_RETENTION_DAYS must be a whole number of days from 1 to "
+            f"{MAX_RETENTION_DAYS}, not {value!r}."
+        )
+    return int(value)
+
+
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Read and check every setting; raise SettingsError with one sentence on the first mistake."""
     env = os.environ if env is None else env
@@ -150,6 +164,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     secret = _secret(get("WEBHOOK_SECRET"), token)
     base_url = _base_url(get("TELEGRAM_BASE_URL"))
     database = get("DATABASE_URL")
+    retention = _retention_days(get("FEEDBACK_RETENTION_DAYS"))
     return Settings(
         token=token,
         base_url=base_url,
@@ -158,6 +173,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         webhook_secret=secret,
         database_url=_database_url(database) if database else DEFAULT_DATABASE_URL,
         log_level=level,
+        feedback_retention_days=retention,
     )
 
 

@@ -13,13 +13,14 @@ from pathlib import Path
 from bot import knowledge
 from bot.config import PROJECT_ROOT
 from bot.dialogs import Engine, Registry, default_registry
+from bot.feedback import FEEDBACK_MESSAGES
 from bot.knowledge import CORE_MESSAGES, KnowledgeBase, KnowledgeError, MessageKeys, Problem
 from bot.matching import DEFAULT_MATCHER, Matcher, build_matcher
 from bot.replies import Replies, answer_text
 
 # The bot's commands besides the dialogs', in the order of its command menu (dialogs after topics).
 COMMANDS_BEFORE = ("start", "topics")
-COMMANDS_AFTER = ("sources", "help", "about", "cancel")
+COMMANDS_AFTER = ("sources", "help", "about", "cancel", "privacy", "forget")
 MATCHER_VARIABLE = "MATCHER"  # picks the matcher implementation (bot.matching.MATCHERS)
 
 
@@ -31,6 +32,7 @@ def commands(registry: Registry) -> tuple[str, ...]:
 def message_keys(registry: Registry) -> MessageKeys:
     """Every text content/messages.yaml must hold, with the placeholders each may use."""
     keys = dict(CORE_MESSAGES)
+    keys.update(FEEDBACK_MESSAGES)
     keys.update({f"command_{name}": frozenset() for name in commands(registry)})
     keys.update(registry.message_keys())
     return keys

@@ -83,7 +83,8 @@ class PostgresStore(Store):
         }
 
     async def _connect(self) -> None:
-        await self._take_lock()
+        if self.exclusive:
+            await self._take_lock()
         self._pool = await asyncpg.create_pool(
             self.url, min_size=1, max_size=POOL_SIZE, **self._settings()
         )
@@ -100,6 +101,8 @@ class PostgresStore(Store):
 
     async def _ensure_lock(self) -> None:
         """Take the lock again if its connection dropped (a restarted server frees it)."""
+        if not self.exclusive:
+            return
         if self._lock_connection is not None and not self._lock_connection.is_closed():
             return
         _LOGGER.warning("storage: the connection holding the lock dropped; taking it again")

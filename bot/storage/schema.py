@@ -58,6 +58,23 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX handled_by_time ON handled (handled_at)",
         ),
     ),
+    Migration(
+        2,
+        "what the curators learn from (bot/storage/feedback.py): questions the bot declined, "
+        "asked 'did you mean' about, or answered (kept a day for a vote, then only with a 👎), "
+        "and the 👍/👎 votes; no user or chat id in either",
+        (
+            "CREATE TABLE feedback_questions ("
+            "key TEXT PRIMARY KEY, text TEXT NOT NULL, decision TEXT NOT NULL, intent TEXT, "
+            "score DOUBLE PRECISION NOT NULL, candidates TEXT NOT NULL, answer_id TEXT, "
+            "vote TEXT, asked_at DOUBLE PRECISION NOT NULL)",
+            "CREATE INDEX feedback_questions_by_time ON feedback_questions (asked_at)",
+            "CREATE TABLE feedback_votes ("
+            "key TEXT PRIMARY KEY, answer_id TEXT NOT NULL, vote TEXT NOT NULL, "
+            "voted_at DOUBLE PRECISION NOT NULL)",
+            "CREATE INDEX feedback_votes_by_time ON feedback_votes (voted_at)",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -56,7 +56,8 @@ class SQLiteStore(Store):
     async def _connect(self) -> None:
         if not self.memory:
             _make_folder(self.path.parent)
-            self._lock_fd = self._lock()
+            if self.exclusive:
+                self._lock_fd = self._lock()
             _create_private(self.path)
         # Autocommit mode: every write below is an explicit BEGIN IMMEDIATE ... COMMIT.
         self._db = sqlite3.connect(

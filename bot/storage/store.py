@@ -31,6 +31,7 @@ from contextlib import AbstractAsyncContextManager, suppress
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, TypeVar
 
+from bot.storage.feedback import FeedbackStore
 from bot.storage.schema import LATEST, MIGRATIONS, VERSION_TABLE
 
 _LOGGER = logging.getLogger(__name__)
@@ -110,14 +111,25 @@ def _upsert(table: str, key: str) -> str:
     )
 
 
-class Store(ABC):
-    """Everything the bot keeps; open() before use, close() at the end (or `async with`)."""
+class Store(FeedbackStore, ABC):
+    """Everything the bot keeps; open() before use, close() at the end (or `async with`).
+
+    `exclusive=False` skips the lock that keeps a second bot process out: for a command such
+    as `python -m bot review` that reads beside the running bot.
+    """
 
     dialect: ClassVar[str]
 
-    def __init__(self, *, retry_delays: Sequence[float] = RETRY_DELAYS, wait: float = WAIT):
+    def __init__(
+        self,
+        *,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+        wait: float = WAIT,
+        exclusive: bool = True,
+    ):
         self.retry_delays = tuple(retry_delays)
         self.wait = wait
+        self.exclusive = exclusive
         self._unsaved: dict[tuple, tuple[str, tuple]] = {}  # latest failed save per row
         self._write_lock = asyncio.Lock()
         self._last_error: str | None = None

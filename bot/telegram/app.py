@@ -18,11 +18,13 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Settings
+from bot.feedback import vote_secret
 from bot.services import Services
 from bot.storage import store_for
 from bot.telegram import apology
 from bot.telegram.common import decider
 from bot.telegram.dialogs import DialogHandlers, conversation, resume_timeouts, senderless
+from bot.telegram.feedback import Feedback
 from bot.telegram.inline import InlineQueries
 from bot.telegram.persistence import StorePersistence
 from bot.telegram.questions import Questions
@@ -73,6 +75,7 @@ async def _post_init(application: Application) -> None:
     await bot.set_my_description(kb.message("description"))
     await bot.set_my_short_description(kb.message("short_description"))
     resume_timeouts(application, application.dialog_handlers)  # type: ignore[attr-defined]
+    await application.feedback.start_purging(application)  # type: ignore[attr-defined]
 
 
 def _log_inline_mode(on: bool, username: str) -> None:
@@ -163,17 +166,23 @@ def build_application(
     if request is not None:
         builder = builder.get_updates_request(request)
     application = builder.build()
-    _wire(application, services)
+    secret = vote_secret(settings.require_token())
+    _wire(application, services, Feedback(services, settings.feedback_retention_days, secret))
     return application
 
 
-def _wire(application: Application, services: Services) -> None:
+def _wire(application: Application, services: Services, feedback: Feedback) -> None:
     """Add every handler, in the order they must be tried."""
     decide = decider(services)
-    questions = Questions(services, decide)
+    questions = Questions(services, decide, feedback)
     dialogs = DialogHandlers(services, questions, decide)
     application.services = services  # type: ignore[attr-defined]
     application.dialog_handlers = dialogs  # type: ignore[attr-defined]
+    application.feedback = feedback  # type: ignore[attr-defined]
+    # Votes, /privacy and /forget come before everything (group -1) and stop there, so they
+    # work in the middle of a dialog and leave it where it was.
+    for handler in feedback.handlers():
+        application.add_handler(handler, group=-1)
     # Order matters: the dialogs come first, so that while one runs it takes the user's
     # answers; whatever it does not claim falls through to the questions and commands.
     application.add_handler(senderless(services))  # no user to keep a dialog for

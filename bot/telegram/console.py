@@ -44,6 +44,7 @@ class Console:
         self.out = out
         self.styled = styled
         self.shown = 0  # how many sent messages are already printed
+        self.edits_shown = 0  # how many edits of them are
         # numbered buttons, in the order printed: the message, its callback data, its label
         self.choices: list[tuple[Sent, str, str]] = []
 
@@ -60,12 +61,17 @@ class Console:
         return "\n".join(lines)
 
     def flush(self) -> None:
-        """Print every message the bot sent since the last call."""
+        """Print every message the bot sent, or changed (a vote's thanks), since the last call."""
         new = self.api.sent[self.shown :]
-        if not new:
+        changed = self.api.edited[self.edits_shown :]
+        if not new and not changed:
             return
         self.shown += len(new)
+        self.edits_shown += len(changed)
         self.choices = []  # the newest buttons replace the old numbers
+        for sent in changed:  # printed again as it now reads; its buttons are the live ones
+            current = next(s for s in self.api.sent if s.message_id == sent.message_id)
+            print(self.render(current).replace("bot> ", "bot> (changed) ", 1), file=self.out)
         for sent in new:
             print(self.render(sent), file=self.out)
         self.out.flush()

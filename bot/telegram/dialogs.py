@@ -47,6 +47,7 @@ from bot.telegram.common import (
     question_text,
     send,
 )
+from bot.telegram.forget import end_conversations
 from bot.telegram.questions import Questions
 
 CONVERSATION_NAME = "dialogs"
@@ -55,6 +56,12 @@ Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[object]]
 
 def _dialogs(context: ContextTypes.DEFAULT_TYPE) -> dict:
     return context.user_data.setdefault("dialogs", {})
+
+
+def _tidy(user_data: dict | None) -> None:
+    """No dialog data left: no entry either, so no row with the user's id stays behind."""
+    if user_data is not None and not user_data.get("dialogs", True):
+        user_data.pop("dialogs")
 
 
 def _job_name(chat: int | str, user: int | str) -> str:
@@ -78,6 +85,7 @@ class DialogHandlers:
     def _forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Drop this chat's dialog data and its timeout once a dialog has ended."""
         _dialogs(context).pop(chat_key(update), None)
+        _tidy(context.user_data)
         if context.job_queue and update.effective_user:
             name = _job_name(chat_key(update), update.effective_user.id)
             for job in context.job_queue.get_jobs_by_name(name):
@@ -278,10 +286,25 @@ async def _timed_out(context: ContextTypes.DEFAULT_TYPE) -> None:
             handlers.engine.forget_stale(data)  # a finished dialog's answer, now too old
             if not data:
                 dialogs.pop(chat, None)
+                _tidy(context.user_data)
+                await _save_now(context)
         return  # the user answered meanwhile, or the dialog has ended
     reply = handlers.engine.timeout(data)
     dialogs.pop(chat, None)
+    _tidy(context.user_data)
+    # The conversation would wait at its step, keeping a row with the user's id, until the
+    # user's next message: end it now.
+    end_conversations(context.application, (context.job.chat_id, context.job.user_id))
     await context.bot.send_message(context.job.chat_id, reply.text)
+    await _save_now(context)
+
+
+async def _save_now(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Write what a job deleted now, not at the next periodic save (python-telegram-bot marks
+    a job's user for saving only once the job has returned)."""
+    if context.application.persistence:
+        context.application.mark_data_for_update_persistence(user_ids=context.job.user_id)
+        await context.application.update_persistence()
 
 
 def resume_timeouts(application: Application, handlers: DialogHandlers) -> None:

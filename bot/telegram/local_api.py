@@ -13,7 +13,7 @@ import itertools
 import json
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from telegram.request import BaseRequest, RequestData
@@ -58,6 +58,7 @@ class LocalBotAPI:
     def __init__(self) -> None:
         self.lock = threading.Condition()
         self.sent: list[Sent] = []
+        self.edited: list[Sent] = []  # each edit, as the message was right after it
         self.callback_answers: list[dict] = []
         self.profile: dict[str, Any] = {}
         # Inline mode is switched on at @BotFather; the terminal chat has no BotFather to ask,
@@ -132,6 +133,47 @@ class LocalBotAPI:
             "text": html.to_plain(text) if params.get("parse_mode") == "HTML" else text,
             **({"reply_markup": {"inline_keyboard": buttons}} if buttons else {}),
         }
+
+    def _editMessageText(self, params: dict) -> dict:
+        """Change a sent message's text and buttons in place, as Telegram does."""
+        text = str(params.get("text", ""))
+        problems = html.problems(text) if params.get("parse_mode") == "HTML" else []
+        if problems:
+            raise BotAPIError(400, f"Bad Request: can't parse entities: {problems[0]}")
+        if not text.strip():
+            raise BotAPIError(400, "Bad Request: message text is empty")
+        markup = params.get("reply_markup") or {}
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        buttons = markup.get("inline_keyboard", [])
+        if any(len(b.get("callback_data", "").encode()) > 64 for row in buttons for b in row):
+            raise BotAPIError(400, "Bad Request: BUTTON_DATA_INVALID")
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        sent = next(
+            (s for s in self.sent if (s.chat_id, s.message_id) == (chat_id, message_id)), None
+        )
+        if sent is None:
+            raise BotAPIError(400, "Bad Request: message to edit not found")
+        if (sent.text, sent.buttons) == (text, buttons):
+            raise BotAPIError(400, "Bad Request: message is not modified")
+        sent.text, sent.buttons = text, buttons
+        self.edited.append(replace(sent, buttons=list(buttons)))
+        self.lock.notify_all()
+        return {
+            "message_id": sent.message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+            "from": self.bot_user,
+            "text": html.to_plain(text) if params.get("parse_mode") == "HTML" else text,
+            **({"reply_markup": {"inline_keyboard": buttons}} if buttons else {}),
+        }
+
+    def _editMessageReplyMarkup(self, params: dict) -> dict:
+        """Change only a sent message's buttons (none: remove them)."""
+        found = [s for s in self.sent if s.message_id == int(params["message_id"])]
+        if not found:
+            raise BotAPIError(400, "Bad Request: message to edit not found")
+        return self._editMessageText({**params, "text": found[0].text, "parse_mode": "HTML"})
 
     def _answerCallbackQuery(self, params: dict) -> bool:
         self.callback_answers.append(params)

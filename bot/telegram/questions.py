@@ -29,6 +29,7 @@ from bot.telegram.common import (
     question_text,
     send,
 )
+from bot.telegram.feedback import Feedback
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -36,7 +37,8 @@ _LOGGER = logging.getLogger(__name__)
 class Questions:
     """Answers questions, commands and buttons; every reply comes from bot.replies."""
 
-    def __init__(self, services: Services, decide: Decide) -> None:
+    def __init__(self, services: Services, decide: Decide, feedback: Feedback) -> None:
+        self.feedback = feedback  # vote buttons under answers; questions kept for curators
         self.replies = services.replies
         self.kb = services.kb
         self.decide = decide
@@ -105,6 +107,7 @@ class Questions:
         reply = self.replies.for_decision(decision)
         if decision.decision != ANSWER:  # a bare "75 kg" is no question, but a dialog's answer
             reply = self.dialogs.aside(text) or reply
+        reply = await self.feedback.question_reply(context, text, decision, reply)
         _LOGGER.info(
             "question decided: %s %s %.0f (%s)",
             decision.decision,
@@ -130,7 +133,8 @@ class Questions:
         if data == TOPICS_DATA:
             reply = self.replies.topics()
         elif data.startswith(ANSWER_DATA) and data[len(ANSWER_DATA) :] in self.kb.answers:
-            reply = self.replies.answer(data[len(ANSWER_DATA) :])
+            answer_id = data[len(ANSWER_DATA) :]
+            reply = self.feedback.button_reply(answer_id, self.replies.answer(answer_id))
         else:
             reply = Reply(self.kb.message("expired_button"))
         if update.effective_chat:

@@ -40,6 +40,8 @@ async def test_start_up_publishes_commands_and_descriptions(bot_chat: BotChat, k
         "help",
         "about",
         "cancel",
+        "privacy",
+        "forget",
     ]
     assert profile["description"] == kb.message("description")
     assert profile["short_description"] == kb.message("short_description")
@@ -85,7 +87,10 @@ async def test_a_question_per_topic_gets_its_answer_with_source(
         assert "Source: " in bot_chat.text()
     # One button per related answer, in order: "a:<id>", or "go:<dialog>" for a dialog's intro.
     expected = [services.replies.button(related).data for related in answer.related]
-    assert reply.data == expected
+    related, votes = reply.data[: len(expected)], reply.data[len(expected) :]
+    assert related == expected
+    small_talk = answer.kind == "conversation"  # no 👍 / 👎 under "You're welcome"
+    assert [v[:4] for v in votes] == ([] if small_talk else ["v:+:", "v:-:"])
     pairs = zip(expected, answer.related, strict=True)
     assert all(d == f"a:{r}" or d.startswith("go:") for d, r in pairs)
 
