@@ -94,26 +94,8 @@ class LocalBotAPI:
         return self.bot_user
 
     def _sendMessage(self, params: dict) -> dict:
-        text = str(params.get("text", ""))
-        if params.get("parse_mode") == "HTML":
-            problems = html.problems(text)
-            if problems:
-                raise BotAPIError(400, f"Bad Request: can't parse entities: {problems[0]}")
-        elif len(text) > html.MAX_MESSAGE_LENGTH:
-            raise BotAPIError(400, "Bad Request: message is too long")
-        if not text.strip():
-            raise BotAPIError(400, "Bad Request: message text is empty")
-        markup = params.get("reply_markup") or {}
-        if isinstance(markup, str):
-            markup = json.loads(markup)
-        buttons = markup.get("inline_keyboard", [])
-        for row in buttons:
-            for button in row:
-                if len(button.get("callback_data", "").encode()) > 64:
-                    raise BotAPIError(400, "Bad Request: BUTTON_DATA_INVALID")
-        reply = params.get("reply_parameters") or {}
-        if isinstance(reply, str):
-            reply = json.loads(reply)
+        text, markup, buttons = _checked_text(params)
+        reply = _json(params.get("reply_parameters"))
         chat_id = int(params["chat_id"])
         sent = Sent(
             chat_id,
@@ -125,29 +107,22 @@ class LocalBotAPI:
         )
         self.sent.append(sent)
         self.lock.notify_all()
+        return self._message(sent, params)
+
+    def _message(self, sent: Sent, params: dict) -> dict:
+        """The Message object Telegram answers a send or an edit with."""
         return {
             "message_id": sent.message_id,
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+            "chat": {"id": sent.chat_id, "type": "private" if sent.chat_id > 0 else "group"},
             "from": self.bot_user,
-            "text": html.to_plain(text) if params.get("parse_mode") == "HTML" else text,
-            **({"reply_markup": {"inline_keyboard": buttons}} if buttons else {}),
+            "text": html.to_plain(sent.text) if params.get("parse_mode") == "HTML" else sent.text,
+            **({"reply_markup": {"inline_keyboard": sent.buttons}} if sent.buttons else {}),
         }
 
     def _editMessageText(self, params: dict) -> dict:
         """Change a sent message's text and buttons in place, as Telegram does."""
-        text = str(params.get("text", ""))
-        problems = html.problems(text) if params.get("parse_mode") == "HTML" else []
-        if problems:
-            raise BotAPIError(400, f"Bad Request: can't parse entities: {problems[0]}")
-        if not text.strip():
-            raise BotAPIError(400, "Bad Request: message text is empty")
-        markup = params.get("reply_markup") or {}
-        if isinstance(markup, str):
-            markup = json.loads(markup)
-        buttons = markup.get("inline_keyboard", [])
-        if any(len(b.get("callback_data", "").encode()) > 64 for row in buttons for b in row):
-            raise BotAPIError(400, "Bad Request: BUTTON_DATA_INVALID")
+        text, _, buttons = _checked_text(params)
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
         sent = next(
             (s for s in self.sent if (s.chat_id, s.message_id) == (chat_id, message_id)), None
@@ -159,14 +134,7 @@ class LocalBotAPI:
         sent.text, sent.buttons = text, buttons
         self.edited.append(replace(sent, buttons=list(buttons)))
         self.lock.notify_all()
-        return {
-            "message_id": sent.message_id,
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
-            "from": self.bot_user,
-            "text": html.to_plain(text) if params.get("parse_mode") == "HTML" else text,
-            **({"reply_markup": {"inline_keyboard": buttons}} if buttons else {}),
-        }
+        return self._message(sent, params)
 
     def _editMessageReplyMarkup(self, params: dict) -> dict:
         """Change only a sent message's buttons (none: remove them)."""
@@ -306,3 +274,28 @@ class LocalRequest(BaseRequest):
             body = {"ok": False, "error_code": error.code, "description": error.description}
             return error.code, json.dumps(body).encode()
         return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+def _json(value: object) -> dict:
+    """A parameter python-telegram-bot sends as a JSON string (or already as a dict)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return value if isinstance(value, dict) else {}
+
+
+def _checked_text(params: dict) -> tuple[str, dict, list]:
+    """A message's text, markup and buttons, refused where Telegram refuses them."""
+    text = str(params.get("text", ""))
+    if params.get("parse_mode") == "HTML":
+        problems = html.problems(text)
+        if problems:
+            raise BotAPIError(400, f"Bad Request: can't parse entities: {problems[0]}")
+    elif len(text) > html.MAX_MESSAGE_LENGTH:
+        raise BotAPIError(400, "Bad Request: message is too long")
+    if not text.strip():
+        raise BotAPIError(400, "Bad Request: message text is empty")
+    markup = _json(params.get("reply_markup"))
+    buttons = markup.get("inline_keyboard", [])
+    if any(len(b.get("callback_data", "").encode()) > 64 for row in buttons for b in row):
+        raise BotAPIError(400, "Bad Request: BUTTON_DATA_INVALID")
+    return text, markup, buttons
