@@ -5,6 +5,7 @@ engine.py    runs any registered dialog: retries, red flags, questions mid-dialo
 weight.py    the weight steps both dialogs share
 dose.py, calories.py           the two dialogs (flows in dose.mmd and calories.mmd)
 dose_estimate.py, calorie_target.py, units.py   their arithmetic and the parsing of answers
+calorie_answers.py            reading the calorie answers (goals, sex, age, activity in words)
 
 A new dialog is one module that builds a `Dialog`, added to DIALOGS below, plus its texts in
 content/messages.yaml and a diagram (docs/dialogs.md has a worked example).

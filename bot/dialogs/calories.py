@@ -1,5 +1,6 @@
 """The calorie dialog: a daily calorie target from the article page's calorie tracker.
-Flow: calories.mmd beside this file; the arithmetic is in bot/dialogs/calorie_target.py.
+Flow: calories.mmd beside this file; the arithmetic is in bot/dialogs/calorie_target.py, reading
+the answers in calorie_answers.py.
 
 Steps, each skipped when the opening question already said it: goal, sex, age, height, weight
 (or a bare number, then its unit), activity; then the target.
@@ -7,6 +8,7 @@ Steps, each skipped when the opening question already said it: goal, sex, age, h
 
 from __future__ import annotations
 
+from bot.dialogs import calorie_answers as read
 from bot.dialogs import calorie_target as ct
 from bot.dialogs import weight
 from bot.dialogs.engine import Engine
@@ -57,7 +59,7 @@ MESSAGES = {
 
 def start(flow: Engine, data: dict, text: str) -> Outcome:
     """Show the intro, keep whatever the opening question says, ask the first open step."""
-    found = ct.prefill(text)
+    found = read.prefill(text)
     if found.goal is not None:
         _keep_goal(data, found.goal)
     if found.sex:
@@ -108,7 +110,7 @@ def take_goal(flow: Engine, data: dict, text: str, button: str | None) -> Outcom
         data["goal"] = choices[button]
         return next_step(flow, data)
     choice = next((g for g in ct.GOALS if normal_form(g.label) == normal_form(text)), None)
-    goal = choice or ct.parse_goal(text)
+    goal = choice or read.parse_goal(text)
     if isinstance(goal, ct.Goal):
         _keep_goal(data, goal)
         return next_step(flow, data)
@@ -127,7 +129,7 @@ def ask_sex(flow: Engine, data: dict) -> Reply:
 
 def take_sex(flow: Engine, data: dict, text: str, button: str | None) -> Outcome:
     sex = button.removeprefix("sex:") if button and button.startswith("sex:") else None
-    sex = sex or ct.parse_sex(text)
+    sex = sex or read.parse_sex(text)
     if sex in (ct.FEMALE, ct.MALE):
         data["sex"] = sex
         return next_step(flow, data)
@@ -135,7 +137,7 @@ def take_sex(flow: Engine, data: dict, text: str, button: str | None) -> Outcome
 
 
 def take_age(flow: Engine, data: dict, text: str, button: str | None) -> Outcome:
-    age = ct.parse_age(text)
+    age = read.parse_age(text)
     if isinstance(age, Invalid):
         return flow.fail(data, text, flow.kb.message("calories_bad_age", reason=age.reason))
     if age < ct.MIN_AGE:
@@ -166,7 +168,7 @@ def take_activity(flow: Engine, data: dict, text: str, button: str | None) -> Ou
     activity = None
     if button and button.startswith("act:"):
         activity = ct.ACTIVITY_BY_KEY.get(button.removeprefix("act:"))
-    activity = activity or ct.parse_activity(text)
+    activity = activity or read.parse_activity(text)
     if activity is None:
         return flow.fail(data, text, flow.kb.message("calories_bad_activity"))
     data["activity"] = activity.key

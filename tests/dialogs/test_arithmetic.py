@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from bot.dialogs import calorie_answers
 from bot.dialogs import calorie_target as calories
 from bot.dialogs import dose_estimate as dose
+from bot.dialogs.calorie_answers import (
+    parse_activity,
+    parse_age,
+    parse_goal,
+    parse_sex,
+    prefill,
+)
 from bot.dialogs.calorie_target import (
     ACTIVITY_BY_KEY,
     FEMALE,
@@ -13,11 +21,6 @@ from bot.dialogs.calorie_target import (
     MALE,
     Goal,
     daily_target,
-    parse_activity,
-    parse_age,
-    parse_goal,
-    parse_sex,
-    prefill,
     resting_energy,
 )
 from bot.dialogs.units import KG_PER_LB, Invalid
@@ -184,7 +187,7 @@ def test_a_question_fills_the_steps_it_answers():
 
 
 def test_a_question_without_details_fills_nothing():
-    assert prefill("how many calories should I eat") == calories.Prefill()
+    assert prefill("how many calories should I eat") == calorie_answers.Prefill()
 
 
 @pytest.mark.parametrize(
