@@ -77,6 +77,10 @@ CORE_MESSAGES: Mapping[str, frozenset[str]] = MappingProxyType(
         "dialog_stopped_urgent": frozenset(),
         "inline_open": frozenset(),
         "inline_dialog": frozenset({"button"}),
+        "also_asked": frozenset(),
+        "amount_below": frozenset({"amount", "low", "high"}),
+        "amount_within": frozenset({"amount", "low", "high"}),
+        "amount_above": frozenset({"amount", "low", "high"}),
     }
 )
 

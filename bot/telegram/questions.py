@@ -16,6 +16,7 @@ from telegram.ext import (
 )
 
 from bot import html
+from bot.conversation import Conversation
 from bot.matching import ANSWER
 from bot.replies import ANSWER_DATA, TOPICS_DATA, Reply, payload_to_answer_id
 from bot.services import Services
@@ -41,6 +42,7 @@ class Questions:
         self.kb = services.kb
         self.decide = decide
         self.dialogs = services.dialogs
+        self.conversation = Conversation(services.kb, services.replies)
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Welcome the user, or open the answer a deep link names."""
@@ -101,8 +103,10 @@ class Questions:
         if message is None:
             return
         text = question_text(message)
-        decision = self.decide(text)
-        reply = self.replies.for_decision(decision)
+        chat = message.chat_id
+        decision = self.decide(text, self.conversation.context(chat))
+        reply = self.conversation.reply(decision, text)
+        self.conversation.answered(chat, decision)
         if decision.decision != ANSWER:  # a bare "75 kg" is no question, but a dialog's answer
             reply = self.dialogs.aside(text) or reply
         _LOGGER.info(
@@ -131,6 +135,8 @@ class Questions:
             reply = self.replies.topics()
         elif data.startswith(ANSWER_DATA) and data[len(ANSWER_DATA) :] in self.kb.answers:
             reply = self.replies.answer(data[len(ANSWER_DATA) :])
+            if update.effective_chat:  # "and for kids?" may follow a tapped answer too
+                self.conversation.shown(update.effective_chat.id, data[len(ANSWER_DATA) :])
         else:
             reply = Reply(self.kb.message("expired_button"))
         if update.effective_chat:
