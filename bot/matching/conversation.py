@@ -41,6 +41,7 @@ RULED = frozenset({"red_flag", "not_english", "too_long", "empty", "too_short", 
 RULED_SHORT = "short_word"  # "hi": nothing else to read
 DECLINED_QUESTION = frozenset({"out_of_scope", "foreign_word"})  # a question the bot declines
 MAX_OTHERS = 3  # other questions offered as buttons
+MAX_QUESTIONS = 4  # questions of one message matched apart (a list of twenty stays fast)
 
 
 class ConversationalMatcher:
@@ -100,7 +101,7 @@ class ConversationalMatcher:
     def _several(self, text: str, whole: Decision) -> Decision:
         """Two or more questions answered confidently on their own: the main one, the others
         in `also`. Fewer: the whole message's decision (a story and its question stay one)."""
-        asked = questions(text)
+        asked = questions(text)[:MAX_QUESTIONS]
         if len(asked) < 2:
             return whole
         found: dict[str, Decision] = {}  # answer id -> the first piece answered with it

@@ -9,7 +9,7 @@ from bot.matching import ANSWER, FALLBACK, Context, Matcher
 from bot.matching.amounts import ABOVE, BELOW, WITHIN, amount_in
 from bot.matching.followup import expand
 from bot.matching.language import foreign_language
-from bot.matching.pieces import READ_LENGTH, focus, questions, without_courtesies
+from bot.matching.pieces import FOCUS_LENGTH, READ_LENGTH, focus, questions, without_courtesies
 
 
 def _topic(intent: str | None) -> str | None:
@@ -247,7 +247,7 @@ STORY = (
 def test_a_long_message_is_read_and_its_question_found(matcher: Matcher):
     question = "How much glutamine should I take a day?"
     text = (STORY * 40)[: 4000 - len(question)] + " " + question
-    assert len(focus(text)) <= READ_LENGTH
+    assert len(focus(text)) <= FOCUS_LENGTH
     assert question in focus(text)
     decision = matcher.match(text)
     assert (decision.decision, _topic(decision.intent)) == (ANSWER, "dose")
