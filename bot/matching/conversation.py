@@ -26,8 +26,7 @@ from bot.knowledge import KnowledgeBase
 from bot.matching.decision import ANSWER, CLARIFY, FALLBACK, Context, Decision
 from bot.matching.followup import expand
 from bot.matching.gates import MAX_LENGTH
-from bot.matching.pieces import MIN_QUESTION_WORDS, focus, questions, without_courtesies
-from bot.text import words
+from bot.matching.pieces import asks_something, focus, questions, without_courtesies
 
 if TYPE_CHECKING:
     from bot.matching import Matcher
@@ -77,7 +76,7 @@ class ConversationalMatcher:
         if whole.reason in RULED or whole.reason == RULED_SHORT:
             return whole
         core = without_courtesies(text)
-        if core and core != text and len(words(core)) >= MIN_QUESTION_WORDS:
+        if core and core != text and asks_something(core):
             asked = self._several(core, self.inner.match(core))
             if self._asks(asked):
                 return asked

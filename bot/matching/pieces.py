@@ -20,7 +20,8 @@ _GREETING = (
     r"(?:hi+|hello+|hey+|heya|hiya|howdy|hallo|yo|greetings|good\s+(?:morning|afternoon|evening|day)"
     r"|morning|evening|g'?day|thanks?(?:\s+(?:you|u))?|thank\s+(?:you|u)|thx|ty|cheers|bye"
     r"|goodbye|many\s+thanks)"
-    r"(?:\s+(?:there|bot|doc|doctor|all|everyone|guys|friend|again|so\s+much|very\s+much|a\s+lot))*"
+    r"(?:\s+(?:there|bot|doc|doctor|all|everyone|guys|friend|again|(?:so\s+)+much|very\s+much"
+    r"|a\s+lot|a\s+bunch|a\s+million))*"
 )
 _INTERJECTION = r"(?:ok(?:ay)?|cool|great|nice|perfect|awesome|alright|got\s+it|i\s+see|sure)"
 _OPENER = re.compile(
@@ -64,6 +65,21 @@ def without_courtesies(text: str) -> str:
         core = text  # "thanks a lot for the info" is all thanks
     core = _CLOSER.sub("", core, count=1)
     return core.strip()
+
+
+_LEAD_INS = frozenset({"and", "so", "but", "also", "please", "ok", "okay", "now", "then", "quick"})
+SAYS_ENOUGH = 5  # words: a rest this long is a question even without a question word
+
+
+def asks_something(rest: str) -> bool:
+    """Whether what is left beside a courtesy is a question ("what is leaky gut exactly"),
+    not more courtesy ("have a good day", "anyone home", "4 the info")."""
+    said = words(rest)
+    while said and said[0] in _LEAD_INS:
+        said = said[1:]
+    if len(said) >= SAYS_ENOUGH:
+        return True
+    return len(said) >= 3 and (rest.rstrip().endswith("?") or said[0] in QUESTION_WORDS)
 
 
 def questions(text: str) -> list[str]:

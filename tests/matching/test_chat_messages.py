@@ -48,6 +48,9 @@ def test_a_greeting_or_thanks_around_a_question_answers_the_question(
         ("thanks a lot for the info", "thanks"),
         ("thank you so much", "thanks"),
         ("ok bye", "goodbye"),
+        ("bye, have a lovely evening", "goodbye"),
+        ("thanks a bunch!", "thanks"),
+        ("hello? is anybody there", "greeting"),
     ],
 )
 def test_a_bare_courtesy_is_still_answered_as_one(matcher: Matcher, text: str, intent: str):
