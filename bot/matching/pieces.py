@@ -18,12 +18,14 @@ from bot.text import words
 # a comma or a stop, since "ok to take with coffee?" is a question.
 _GREETING = (
     r"(?:hi+|hello+|hey+|heya|hiya|howdy|hallo|yo|greetings|good\s+(?:morning|afternoon|evening|day)"
-    r"|morning|evening|g'?day|thanks?(?:\s+(?:you|u))?|thank\s+(?:you|u)|thx|ty|cheers|bye"
+    r"|g'?day|thanks?(?:\s+(?:you|u))?|thank\s+(?:you|u)|thx|ty|cheers|bye"
     r"|goodbye|many\s+thanks)"
     r"(?:\s+(?:there|bot|doc|doctor|all|everyone|guys|friend|again|(?:so\s+)+much|very\s+much"
     r"|a\s+lot|a\s+bunch|a\s+million))*"
 )
-_INTERJECTION = r"(?:ok(?:ay)?|cool|great|nice|perfect|awesome|alright|got\s+it|i\s+see|sure)"
+_INTERJECTION = (  # "morning sickness" is no greeting: these only before a comma or a stop
+    r"(?:ok(?:ay)?|cool|great|nice|perfect|awesome|alright|got\s+it|i\s+see|sure|morning|evening)"
+)
 _OPENER = re.compile(
     rf"^\s*(?:(?:{_GREETING})(?:[\s,.!:;\-–—]+|$)|{_INTERJECTION}\s*[,.!:;\-–—]+\s*)+", re.I
 )

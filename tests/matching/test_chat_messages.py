@@ -67,6 +67,11 @@ def test_courtesies_come_off_only_at_the_edges():
     assert without_courtesies("Hi! what is glutamine? Thanks") == "what is glutamine?"
     assert without_courtesies("ok, how much a day") == "how much a day"
     assert without_courtesies("ok to take with coffee?") == "ok to take with coffee?"
+    assert (
+        without_courtesies("morning sickness and glutamine?") == "morning sickness and glutamine?"
+    )
+    assert without_courtesies("Morning! is it safe") == "is it safe"
+    assert without_courtesies("history of leaky gut") == "history of leaky gut"
     assert without_courtesies("thanks for explaining") == "thanks for explaining"
     assert without_courtesies("hello") == ""
 
