@@ -85,6 +85,22 @@ def measure(kb: KnowledgeBase, questions: list[str], kind: str) -> dict[str, flo
 
 
 SIZES = {"lexical": (1, 10, 100), "fused": (1,)}
+LONG_LENGTH = 4096  # Telegram's limit for one message: the longest the bot reads
+LONG_MESSAGES = 60
+
+
+def long_messages(questions: list[str], seed: int = 2) -> list[str]:
+    """Messages of LONG_LENGTH characters: the dev questions strung together as a long story,
+    one of them ending it with a question mark (the worst case: every sentence has words)."""
+    rng = random.Random(seed)
+    messages = []
+    for _ in range(LONG_MESSAGES):
+        parts: list[str] = []
+        while sum(len(p) + 2 for p in parts) < LONG_LENGTH:
+            parts.append(rng.choice(questions).rstrip("?.!") + ".")
+        last = rng.choice(questions).rstrip("?.!") + "?"
+        messages.append((". ".join(parts))[: LONG_LENGTH - len(last) - 1] + " " + last)
+    return messages
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,6 +126,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['startup_s']:>8.2f}s {r['p50_ms']:>6.3f}ms {r['p99_ms']:>6.3f}ms "
                 f"{r['qps']:>12.0f}"
             )
+        calm = [q for q in questions if not build_matcher(kb).red_flag(q)]  # no early "urgent"
+        r = measure(kb, long_messages(calm), kind)
+        print(
+            f"{kind:>8} {'long':>5} {r['intents']:>8} {r['examples']:>9} {'':>9} "
+            f"{r['p50_ms']:>6.3f}ms {r['p99_ms']:>6.3f}ms {r['qps']:>12.0f}"
+            f"   ({LONG_MESSAGES} messages of {LONG_LENGTH:,} characters)"
+        )
     return 0
 
 

@@ -81,6 +81,10 @@ CORE_MESSAGES: Mapping[str, frozenset[str]] = MappingProxyType(
         "dialog_needs_sender": frozenset({"command"}),
         "inline_open": frozenset(),
         "inline_dialog": frozenset({"button"}),
+        "also_asked": frozenset(),
+        "amount_below": frozenset({"amount", "low", "high"}),
+        "amount_within": frozenset({"amount", "low", "high"}),
+        "amount_above": frozenset({"amount", "low", "high"}),
     }
 )
 

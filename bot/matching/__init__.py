@@ -6,7 +6,10 @@ chat, `python -m bot match`, `eval` and the benchmark all take theirs from it, a
 MATCHER setting picks the implementation.
 
 decision.py  the Decision and the rule that turns scores into one
-gates.py     what is decided before scoring: red flags, too long, too short, other alphabets
+gates.py     what is decided before scoring: red flags, too long, too short, other languages
+language.py  Spanish, French, German, Portuguese, Italian told from English (function words)
+conversation.py  any matcher asked about a chat message's pieces: courtesies, several
+             questions, long messages, follow-ups (pieces.py and followup.py)
 lexical.py   the word-based matcher (spelling, aliases, weighted overlap)
 embedding.py the static MiniLM sentence vectors (pure Python tokenizer + numpy)
 semantic.py  a logistic regression over those vectors, trained at start-up on the examples
@@ -64,14 +67,17 @@ DEFAULT_MATCHER = "fused"  # MATCHER=lexical is the other choice; README says wh
 
 
 def build_matcher(kb: KnowledgeBase, kind: str = DEFAULT_MATCHER) -> Matcher:
-    """The matcher of that kind over the knowledge base (names: MATCHERS)."""
+    """The matcher of that kind over the knowledge base (names: MATCHERS), reading messages
+    as people write them in a chat (bot.matching.conversation)."""
+    from bot.matching.conversation import ConversationalMatcher
+
     try:
         factory = MATCHERS[kind]
     except KeyError:
         raise MatcherError(
             f"unknown MATCHER {kind!r}: choose one of {', '.join(MATCHERS)}"
         ) from None
-    return factory(kb)
+    return ConversationalMatcher(factory(kb), kb)
 
 
 __all__ = [

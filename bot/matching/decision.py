@@ -37,6 +37,7 @@ class Decision:
     score: float
     candidates: tuple[Candidate, ...] = ()
     reason: str = ""
+    also: tuple[str, ...] = ()  # intents of the message's other questions, answered as buttons
 
     @classmethod
     def sure(cls, text: str, intent: str, reason: str) -> Decision:
@@ -50,7 +51,7 @@ class Decision:
 
     def as_json(self) -> dict:
         """The `python -m bot match` contract of ../shared/spec/interfaces.md."""
-        return {
+        found = {
             "text": self.text,
             "decision": self.decision,
             "intent": self.intent,
@@ -60,6 +61,9 @@ class Decision:
             ],
             "reason": self.reason,
         }
+        if self.also:  # only for a message asking several things
+            found["also"] = list(self.also)
+        return found
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@ from collections.abc import Callable, Mapping
 
 from bot.knowledge import URGENT, KnowledgeBase
 from bot.matching.decision import Decision
+from bot.matching.language import foreign_language
 from bot.text import script_profile, words
 
 MIN_LETTERS = 3  # shorter messages are not read (but for the short_words of the data: "hi")
 RED_FLAG_LENGTH = 5000  # red flags are looked for this far, even in a message too long to read
-MAX_LENGTH = 1000  # a longer message is declined with a request for one short question
+MAX_LENGTH = 4096  # Telegram's limit for a message: a longer text (the terminal chat) is declined
 
 Tokenizer = Callable[[str], list[str]]
 
@@ -66,6 +67,8 @@ class Gates:
         letters = sum(ch.isalpha() for ch in plain)
         if letters and plain in self.exact:
             return Decision.sure(text, self.exact[plain], "exact")
+        if foreign_language(text):  # Spanish, French...: "au revoir" above is an example
+            return Decision.declined(text, "not_english")
         if letters < MIN_LETTERS:
             short = self.short_words.get(plain)
             if short:  # "hi": too short to read, but a word the data names

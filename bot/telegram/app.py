@@ -175,6 +175,8 @@ def _wire(application: Application, services: Services, feedback: Feedback) -> N
     """Add every handler, in the order they must be tried."""
     decide = decider(services)
     questions = Questions(services, decide, feedback)
+    # The follow-up topic of each chat (memory only); /forget drops that of the user's chat.
+    application.topic_memory = questions.conversation.memory  # type: ignore[attr-defined]
     dialogs = DialogHandlers(services, questions, decide)
     application.services = services  # type: ignore[attr-defined]
     application.dialog_handlers = dialogs  # type: ignore[attr-defined]

@@ -111,7 +111,7 @@ def question_text(message: Message) -> str:
     return text.strip()
 
 
-Decide = Callable[[str], Decision]
+Decide = Callable[..., Decision]  # (text) or (text, Context): the matcher's match, remembered
 
 
 def decider(services: Services) -> Decide:

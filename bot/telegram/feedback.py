@@ -75,11 +75,18 @@ class Feedback:
     # -- what answers carry, what questions leave behind ---------------------------------
 
     async def question_reply(
-        self, context: ContextTypes.DEFAULT_TYPE, text: str, decision: Decision, reply: Reply
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        text: str,
+        decision: Decision,
+        reply: Reply,
+        own: Reply,
     ) -> Reply:
         """The reply to a typed question, with vote buttons under an answer; keep the question
-        if the curators should see it (see bot.feedback). A dialog's aside is left alone."""
-        if reply != self.replies.for_decision(decision):
+        if the curators should see it (see bot.feedback). `own` is the reply the decision
+        gives (bot.conversation): a dialog's aside instead of it, or an amount compared instead
+        of the answer, is left alone; an answer with buttons for other questions is voted on."""
+        if reply != own or not own.text.startswith(self.replies.for_decision(decision).text):
             return reply
         answer_id = self.kb.intent(decision.intent).answer if decision.intent else None
         if decision.decision == ANSWER and answer_id and votable(self.kb, answer_id):

@@ -62,6 +62,9 @@ async def forget_user(application: Application, user_id: int) -> dict[str, int]:
     application.drop_user_data(user_id)
     if user_id in application.chat_data:  # their private chat has their id
         application.drop_chat_data(user_id)
+    memory = getattr(application, "topic_memory", None)
+    if memory is not None:  # the topic their private chat last asked about
+        memory.forget(user_id)
     stored_users = stored_dialogs = inbox = 0
     persistence = application.persistence
     if isinstance(persistence, StorePersistence):

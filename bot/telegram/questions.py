@@ -16,6 +16,7 @@ from telegram.ext import (
 )
 
 from bot import html
+from bot.conversation import Conversation
 from bot.matching import ANSWER
 from bot.replies import ANSWER_DATA, TOPICS_DATA, Reply, payload_to_answer_id
 from bot.services import Services
@@ -43,6 +44,7 @@ class Questions:
         self.kb = services.kb
         self.decide = decide
         self.dialogs = services.dialogs
+        self.conversation = Conversation(services.kb, services.replies)
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Welcome the user, or open the answer a deep link names."""
@@ -103,11 +105,14 @@ class Questions:
         if message is None:
             return
         text = question_text(message)
-        decision = self.decide(text)
-        reply = self.replies.for_decision(decision)
+        chat = message.chat_id
+        decision = self.decide(text, self.conversation.context(chat))
+        own = self.conversation.reply(decision, text)
+        self.conversation.answered(chat, decision)
+        reply = own
         if decision.decision != ANSWER:  # a bare "75 kg" is no question, but a dialog's answer
             reply = self.dialogs.aside(text) or reply
-        reply = await self.feedback.question_reply(context, text, decision, reply)
+        reply = await self.feedback.question_reply(context, text, decision, reply, own)
         _LOGGER.info(
             "question decided: %s %s %.0f (%s)",
             decision.decision,
@@ -135,6 +140,8 @@ class Questions:
         elif data.startswith(ANSWER_DATA) and data[len(ANSWER_DATA) :] in self.kb.answers:
             answer_id = data[len(ANSWER_DATA) :]
             reply = self.feedback.button_reply(answer_id, self.replies.answer(answer_id))
+            if update.effective_chat:  # "and for kids?" may follow a tapped answer too
+                self.conversation.shown(update.effective_chat.id, answer_id)
         else:
             reply = Reply(self.kb.message("expired_button"))
         if update.effective_chat:

@@ -59,10 +59,11 @@ def test_the_burgundy_effects_are_not_stated_flatly(kb):
 
 
 async def test_is_30g_too_much_gets_the_studied_range(bot_chat: BotChat):
-    await bot_chat.send("is 30g too much")
-    assert "Is glutamine safe?" in bot_chat.text()
-    assert "8 g to 25 g a day used in human studies" in bot_chat.text()
+    [reply] = await bot_chat.send("is 30g too much")
+    assert "30 g is above the 8 g to 25 g a day that human studies" in bot_chat.text()
+    assert "says nothing about whether more than that is safe" in bot_chat.text()
     assert "ask your physician" in bot_chat.text()
+    assert "Is glutamine safe?" in reply.labels
 
 
 async def test_foods_with_glutamine_get_an_honest_answer(bot_chat: BotChat):
