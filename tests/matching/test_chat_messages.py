@@ -125,7 +125,7 @@ def test_a_single_question_carries_no_others(matcher: Matcher):
     ("last", "text", "intent"),
     [
         ("glutamine", "can i take it with ibuprofen", "safety.medicines"),
-        ("dose", "how long does it take to work", "dose"),
+        ("dose", "how long should i take it", "dose"),
         ("leaky_gut", "how do i know if i have it", "symptoms"),
     ],
 )
