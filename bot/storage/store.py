@@ -404,6 +404,31 @@ class Store(ABC):
 
         return bool(await self._write(work))
 
+    async def add_updates(self, payloads: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Keep a batch of received updates in one transaction; return the ids newly kept.
+
+        All or nothing: a getUpdates batch is either kept whole (then its offset may move on)
+        or not at all (StorageError; Telegram keeps it and it is fetched again)."""
+        now = time.time()
+        rows = [(payload["update_id"], _dumps(payload)) for payload in payloads]
+
+        async def work(tx: Transaction) -> list[int]:
+            added = []
+            for update_id, text in rows:
+                if await tx.fetch("SELECT 1 FROM handled WHERE update_id = ?", update_id):
+                    continue
+                if await tx.execute(
+                    "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (update_id) DO NOTHING",
+                    update_id,
+                    text,
+                    now,
+                ):
+                    added.append(update_id)
+            return added
+
+        return (await self._write(work) or []) if rows else []
+
     async def pending_updates(self) -> list[InboxUpdate]:
         """The updates kept and not yet done, oldest first."""
         sql = "SELECT update_id, payload, received_at FROM inbox ORDER BY received_at, update_id"

@@ -117,9 +117,14 @@ class BotAPIStandIn(LocalBotAPI):
         self.updates: list[dict] = []  # queued for getUpdates
         self.webhook: dict = {}
         self.fail_next: list[tuple[str, BotAPIError]] = []  # (method, error) to raise once
+        # chat id -> seconds each sendMessage to it takes (served over HTTP only: it sleeps)
+        self.slow_chats: dict[int, float] = {}
 
     def call(self, method: str, params: dict) -> Any:
         """Record the call; raise the first failure queued for this method, if any."""
+        if method == "sendMessage" and self.slow_chats:
+            delay = self.slow_chats.get(int(params.get("chat_id") or 0), 0.0)
+            time.sleep(delay)  # outside the lock: only this chat's request waits
         with self.lock:
             self.calls.append((method, params))
             for n, (failing, error) in enumerate(self.fail_next):
