@@ -21,6 +21,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.config import Settings
 from bot.services import Services
 from bot.storage import store_for
+from bot.telegram.batching import Batch
 from bot.telegram.common import decider
 from bot.telegram.delivery import Inbox, InboxRequest
 from bot.telegram.dialogs import DialogHandlers, conversation, resume_timeouts
@@ -47,6 +48,7 @@ class BotApplication(Application):
     services: Services
     dialog_handlers: DialogHandlers
     inbox: Inbox | None = None
+    _saves: Batch[None] | None = None
 
     async def initialize(self) -> None:
         """Open the storage (checks, lock, schema) before python-telegram-bot reads from it;
@@ -61,7 +63,10 @@ class BotApplication(Application):
         """Handle the update, then persist what it changed before taking the next one."""
         await super().process_update(update)
         if self.persistence:
-            await self.update_persistence()
+            # Updates handled at the same time share one save (bot.telegram.batching).
+            if self._saves is None:
+                self._saves = Batch[None](lambda _: self.update_persistence())
+            await self._saves.submit()
             await _warn_if_forgetting(self, update)
 
 

@@ -36,6 +36,7 @@ from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.storage import StorageError, Store
+from bot.telegram.batching import Batch
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class Inbox:
         self._pending: set[int] = set()  # kept in the inbox and queued for handling
         self._repeated: set[int] = set()  # delivered again by polling: skip that copy once
         self._room: asyncio.Condition | None = None
+        self._done = Batch[int](lambda ids: self.store.done(*ids))  # one write for many
 
     @property
     def backlog(self) -> int:
@@ -98,7 +100,7 @@ class Inbox:
         if not isinstance(update, Update) or update.update_id not in self._pending:
             return
         try:
-            await self.store.done(update.update_id)
+            await self._done.submit(update.update_id)
         except StorageError as error:  # it stays in the inbox: handled again after a restart
             _LOGGER.warning("delivery: update %s not marked done: %s", update.update_id, error)
         finally:

@@ -37,7 +37,10 @@ from bot.telegram.delivery import Inbox
 
 _LOGGER = logging.getLogger(__name__)
 
-MAX_RUNNING = 64  # updates handled at the same moment (each waits at most for its sends)
+# Updates handled at the same moment. Sends are capped at about 30 a second and take 0.1 to
+# 0.3 s each on Telegram, so 16 keep the cap busy; more would only widen a burst in which
+# many replies are out and their updates not yet marked done (answered again after a crash).
+MAX_RUNNING = 16
 # python-telegram-bot's own bound counts updates waiting for their chat's turn too, and a slow
 # chat's queue must not take everyone's places: its bound is high, the real one is MAX_RUNNING.
 # The inbox's backlog bound keeps the number of waiting updates small.

@@ -119,6 +119,7 @@ class BotAPIStandIn(LocalBotAPI):
         self.fail_next: list[tuple[str, BotAPIError]] = []  # (method, error) to raise once
         # chat id -> seconds each sendMessage to it takes (served over HTTP only: it sleeps)
         self.slow_chats: dict[int, float] = {}
+        self.sent_at: list[float] = []  # time.monotonic() of each message in `sent`
 
     def call(self, method: str, params: dict) -> Any:
         """Record the call; raise the first failure queued for this method, if any."""
@@ -132,6 +133,11 @@ class BotAPIStandIn(LocalBotAPI):
                     del self.fail_next[n]
                     raise error
         return super().call(method, params)
+
+    def _sendMessage(self, params: dict) -> dict:
+        result = super()._sendMessage(params)
+        self.sent_at.append(time.monotonic())  # under the lock: sent_at[n] is sent[n]'s time
+        return result
 
     def _deleteWebhook(self, params: dict) -> bool:  # Bot API method names, as Telegram spells
         self.webhook = {}
@@ -151,11 +157,12 @@ class BotAPIStandIn(LocalBotAPI):
     def _getUpdates(self, params: dict) -> list[dict]:
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
+        limit = int(params.get("limit") or 100)  # Telegram's default and largest batch
         deadline = time.monotonic() + timeout
         while True:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
             if self.updates or time.monotonic() >= deadline:
-                return list(self.updates)
+                return self.updates[:limit]
             self.lock.wait(timeout=min(0.1, max(deadline - time.monotonic(), 0)))
 
     def _answerInlineQuery(self, params: dict) -> bool:
