@@ -122,7 +122,7 @@ async def test_a_batch_that_cannot_be_kept_is_not_acknowledged(database_url: str
         await until(lambda: offsets(standin), "polling")
         async with write_lock_held(database_url):
             standin.queue(update)
-            await asyncio.sleep(1.0)  # fetched, and refused by the storage, again and again
+            await asyncio.sleep(0.6)  # fetched, and refused by the storage, again and again
             assert max(offsets(standin), default=0) <= update["update_id"], "acknowledged, not kept"
             assert standin.sent == []
         await until(lambda: len(standin.sent) == 1, "the answer once the storage works", 15)
