@@ -131,6 +131,7 @@ class Store(FeedbackStore, ABC):
         self.wait = wait
         self.exclusive = exclusive
         self._unsaved: dict[tuple, tuple[str, tuple]] = {}  # latest failed save per row
+        self._written: dict[tuple, tuple[str, tuple]] = {}  # latest save written, per row
         self._write_lock = asyncio.Lock()
         self._last_error: str | None = None
         self._last_logged = -math.inf
@@ -303,12 +304,19 @@ class Store(FeedbackStore, ABC):
 
             result = await self._attempts(attempt)
             for key, statement in queued.items():  # keep what was queued meanwhile
+                self._written[key] = statement
                 if self._unsaved.get(key) is statement:
                     del self._unsaved[key]
             return result
 
     async def _save(self, key: tuple, sql: str, *params: object) -> None:
-        """Queue a save of one row and write it; if that fails it stays queued (no raise)."""
+        """Queue a save of one row and write it; if that fails it stays queued (no raise).
+
+        A save the row holds already is skipped: python-telegram-bot saves the bot's data and
+        every user's and chat's after each update, changed or not, and each write would cost
+        a transaction (and widen the moment between a reply and its update's `done`)."""
+        if key not in self._unsaved and self._written.get(key) == (sql, params):
+            return
         self._unsaved[key] = (sql, params)
         with suppress(StorageError):  # _attempts has logged it and marked the store unhealthy
             await self._write()
@@ -416,24 +424,50 @@ class Store(FeedbackStore, ABC):
 
         return bool(await self._write(work))
 
+    async def add_updates(self, payloads: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Keep a batch of received updates in one transaction; return the ids newly kept.
+
+        All or nothing: a getUpdates batch is either kept whole (then its offset may move on)
+        or not at all (StorageError; Telegram keeps it and it is fetched again)."""
+        now = time.time()
+        rows = [(payload["update_id"], _dumps(payload)) for payload in payloads]
+
+        async def work(tx: Transaction) -> list[int]:
+            added = []
+            for update_id, text in rows:
+                if await tx.fetch("SELECT 1 FROM handled WHERE update_id = ?", update_id):
+                    continue
+                if await tx.execute(
+                    "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (update_id) DO NOTHING",
+                    update_id,
+                    text,
+                    now,
+                ):
+                    added.append(update_id)
+            return added
+
+        return (await self._write(work) or []) if rows else []
+
     async def pending_updates(self) -> list[InboxUpdate]:
         """The updates kept and not yet done, oldest first."""
         sql = "SELECT update_id, payload, received_at FROM inbox ORDER BY received_at, update_id"
         rows = await self._attempts(lambda: self._fetch(sql))
         return [InboxUpdate(uid, json.loads(payload), float(at)) for uid, payload, at in rows]
 
-    async def done(self, update_id: int) -> None:
-        """Delete a handled update's payload; keep its bare id a day, to refuse it again."""
+    async def done(self, *update_ids: int) -> None:
+        """Delete handled updates' payloads; keep their bare ids a day, to refuse them again."""
         now = time.time()
 
         async def work(tx: Transaction) -> None:
-            await tx.execute("DELETE FROM inbox WHERE update_id = ?", update_id)
-            await tx.execute(
-                "INSERT INTO handled (update_id, handled_at) VALUES (?, ?) "
-                "ON CONFLICT (update_id) DO UPDATE SET handled_at = excluded.handled_at",
-                update_id,
-                now,
-            )
+            for update_id in update_ids:
+                await tx.execute("DELETE FROM inbox WHERE update_id = ?", update_id)
+                await tx.execute(
+                    "INSERT INTO handled (update_id, handled_at) VALUES (?, ?) "
+                    "ON CONFLICT (update_id) DO UPDATE SET handled_at = excluded.handled_at",
+                    update_id,
+                    now,
+                )
             await tx.execute("DELETE FROM handled WHERE handled_at < ?", now - HANDLED_KEPT)
 
         await self._write(work)
@@ -447,6 +481,8 @@ class Store(FeedbackStore, ABC):
         # python-telegram-bot keeps user and chat data in memory too: the caller drops that.
         for key in [key for key in self._unsaved if _holds(key, user_id)]:
             del self._unsaved[key]  # a queued save must not bring anything back
+        for key in [key for key in self._written if _holds(key, user_id)]:
+            del self._written[key]  # the rows are gone: the next save must write again
 
         async def work(tx: Transaction) -> Forgotten:
             users = await tx.execute("DELETE FROM user_data WHERE user_id = ?", user_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -15,17 +16,20 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
 from bot.feedback import vote_secret
 from bot.services import Services
 from bot.storage import store_for
 from bot.telegram import apology
+from bot.telegram.batching import Batch
 from bot.telegram.common import decider
+from bot.telegram.delivery import Inbox, InboxRequest
 from bot.telegram.dialogs import DialogHandlers, conversation, resume_timeouts, senderless
 from bot.telegram.feedback import Feedback
 from bot.telegram.inline import InlineQueries
+from bot.telegram.ordering import ChatOrderedProcessor
 from bot.telegram.persistence import StorePersistence
 from bot.telegram.questions import Questions
 from bot.telegram.retry import RetryingRequest, default_request
@@ -47,19 +51,27 @@ class BotApplication(Application):
 
     services: Services
     dialog_handlers: DialogHandlers
+    inbox: Inbox | None = None
+    _saves: Batch[None] | None = None
 
     async def initialize(self) -> None:
-        """Open the storage (checks, lock, schema) before python-telegram-bot reads from it."""
+        """Open the storage (checks, lock, schema) before python-telegram-bot reads from it;
+        queue the updates kept from before a restart ahead of any new one."""
         if isinstance(self.persistence, StorePersistence):
             await self.persistence.store.open()
         await super().initialize()
+        if self.inbox is not None:
+            await self.inbox.replay(self)
 
     async def process_update(self, update: object) -> None:
         """Handle the update, then persist what it changed before taking the next one."""
         apology.withdraw(self, update)  # an apology still owed to this chat is moot now
         await super().process_update(update)
         if self.persistence:
-            await self.update_persistence()
+            # Updates handled at the same time share one save (bot.telegram.batching).
+            if self._saves is None:
+                self._saves = Batch[None](lambda _: self.update_persistence())
+            await self._saves.submit()
             await _warn_if_forgetting(self, update)
 
 
@@ -144,8 +156,13 @@ def build_application(
     """The bot's Application. `request` replaces the network (tests and the terminal chat).
 
     Sends go through RetryingRequest (5xx, time-outs, bad answers are retried; see
-    bot.telegram.retry); getUpdates does not.
+    bot.telegram.retry); getUpdates goes through InboxRequest instead (each batch is stored
+    before python-telegram-bot sees it; see bot.telegram.delivery).
     """
+    persistence = persistence or StorePersistence(store_for(settings.database_url))
+    # Durable delivery (bot.telegram.delivery) and per-chat order (bot.telegram.ordering).
+    inbox = Inbox(persistence.store) if isinstance(persistence, StorePersistence) else None
+    polling = request if request is not None else HTTPXRequest(connection_pool_size=1)
     builder = (
         ApplicationBuilder()
         .application_class(BotApplication)
@@ -157,15 +174,16 @@ def build_application(
             )
         )
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
-        .persistence(persistence or StorePersistence(store_for(settings.database_url)))
+        .persistence(persistence)
+        .concurrent_updates(ChatOrderedProcessor(inbox))
+        .get_updates_request(InboxRequest(polling, inbox) if inbox else polling)
         .post_init(_post_init)
     )
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
     builder = builder.request(RetryingRequest(request or default_request()))
-    if request is not None:
-        builder = builder.get_updates_request(request)
     application = builder.build()
+    application.inbox = inbox  # type: ignore[attr-defined]
     secret = vote_secret(settings.require_token())
     _wire(application, services, Feedback(services, settings.feedback_retention_days, secret))
     return application
@@ -201,15 +219,10 @@ def run(settings: Settings, services: Services) -> None:
     """Serve Telegram until interrupted: a webhook server if WEBHOOK_URL is set, else polling."""
     application = build_application(settings, services)
     if settings.webhook_url:
-        _LOGGER.info("serving a webhook on port %s at /%s", settings.port, settings.webhook_path)
-        application.run_webhook(
-            listen="0.0.0.0",  # noqa: S104 - the platform's router sits in front
-            port=settings.port,
-            url_path=settings.webhook_path,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=ALLOWED_UPDATES,
-        )
+        from bot.telegram.webhook import serve_webhook
+
+        inbox = application.inbox  # type: ignore[attr-defined]
+        asyncio.run(serve_webhook(application, inbox, settings, ALLOWED_UPDATES))
     else:
         _LOGGER.info("polling Telegram for updates")
         application.run_polling(allowed_updates=ALLOWED_UPDATES)

@@ -366,3 +366,11 @@ async def test_a_database_from_before_versioning_is_adopted_with_its_data(tmp_pa
         await store.save_conversation("dialogs", (ALICE, ALICE), None)  # the same key text
         assert await store.load_conversations("dialogs") == {}
         assert await store.add_update(7001, message_update(7001, ALICE, "hi"))
+
+
+async def test_data_saved_again_after_forget_user_is_written(store: Store):
+    await store.save_user_data(71, {"dialogs": {"71": {"step": "weight"}}})
+    await store.forget_user(71)
+    # The same data again (a dialog started afresh): it must not be taken as written already.
+    await store.save_user_data(71, {"dialogs": {"71": {"step": "weight"}}})
+    assert await store.load_user_data() == {71: {"dialogs": {"71": {"step": "weight"}}}}

@@ -7,6 +7,7 @@ TELEGRAM_BASE_URL points here, exactly as it would talk to api.telegram.org.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +22,17 @@ def _decode(value: str) -> object:
         return json.loads(value)
     except ValueError:
         return value
+
+
+class _Server(ThreadingHTTPServer):
+    # Telegram takes a burst of connections; the standard library's 5 waiting connections
+    # would reset some of them, so that a message arrives while the bot hears it failed.
+    request_queue_size = 256
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Quiet about a bot that hung up (a test's kill -9); loud about anything else."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class StandInServer:
@@ -78,7 +90,7 @@ class StandInServer:
             def log_message(self, format: str, *args: object) -> None:
                 """Quiet: the test output is the transcript, not the access log."""
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

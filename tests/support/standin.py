@@ -154,10 +154,16 @@ class BotAPIStandIn(LocalBotAPI):
         self.webhook: dict = {}
         # (method, error or fault) to happen once, in order
         self.fail_next: list[tuple[str, BotAPIError | Fault]] = []
+        # chat id -> seconds each sendMessage to it takes (served over HTTP only: it sleeps)
+        self.slow_chats: dict[int, float] = {}
+        self.sent_at: list[float] = []  # time.monotonic() of each message in `sent`
 
     def call(self, method: str, params: dict) -> Any:
         """Record the call; raise the first failure queued for this method, if any (a Slow
         call is handled first: it is the answer that is late, not the delivery)."""
+        if method == "sendMessage" and self.slow_chats:
+            delay = self.slow_chats.get(int(params.get("chat_id") or 0), 0.0)
+            time.sleep(delay)  # outside the lock: only this chat's request waits
         with self.lock:
             self.calls.append((method, params))
             for n, (failing, error) in enumerate(self.fail_next):
@@ -167,6 +173,11 @@ class BotAPIStandIn(LocalBotAPI):
                         error.answer = super().call(method, params)
                     raise error
         return super().call(method, params)
+
+    def _sendMessage(self, params: dict) -> dict:
+        result = super()._sendMessage(params)
+        self.sent_at.append(time.monotonic())  # under the lock: sent_at[n] is sent[n]'s time
+        return result
 
     def _deleteWebhook(self, params: dict) -> bool:  # Bot API method names, as Telegram spells
         self.webhook = {}
@@ -186,11 +197,12 @@ class BotAPIStandIn(LocalBotAPI):
     def _getUpdates(self, params: dict) -> list[dict]:
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
+        limit = int(params.get("limit") or 100)  # Telegram's default and largest batch
         deadline = time.monotonic() + timeout
         while True:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
             if self.updates or time.monotonic() >= deadline:
-                return list(self.updates)
+                return self.updates[:limit]
             self.lock.wait(timeout=min(0.1, max(deadline - time.monotonic(), 0)))
 
     def _answerInlineQuery(self, params: dict) -> bool:

@@ -1,0 +1,42 @@
+"""Group commit (bot.telegram.batching): callers share writes, and a caller is only ever
+served by a write that began after it asked."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.telegram.batching import Batch
+
+
+async def test_callers_arriving_during_a_write_share_the_next_one():
+    runs: list[list[int]] = []
+    release = asyncio.Event()
+
+    async def write(items: list[int]) -> None:
+        runs.append(items)
+        await release.wait()
+
+    batch = Batch[int](write)
+    first = asyncio.create_task(batch.submit(1))
+    await asyncio.sleep(0)  # the first write begins, with item 1 only
+    later = [asyncio.create_task(batch.submit(n)) for n in (2, 3, 4)]
+    await asyncio.sleep(0.01)
+    assert runs == [[1]]
+    assert not first.done()
+    release.set()
+    await asyncio.gather(first, *later)
+    assert runs == [[1], [2, 3, 4]]  # three callers, one write, begun after they asked
+
+
+async def test_a_failed_write_reaches_every_caller_it_served():
+    async def write(items: list[int]) -> None:
+        await asyncio.sleep(0.01)
+        raise OSError("disk full")
+
+    batch = Batch[int](write)
+    results = await asyncio.gather(batch.submit(1), batch.submit(2), return_exceptions=True)
+    assert [type(r) for r in results] == [OSError, OSError]
+    with pytest.raises(OSError, match="disk full"):
+        await batch.submit(3)  # and the next caller gets a write of its own
