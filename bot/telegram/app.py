@@ -25,7 +25,7 @@ from bot.storage import store_for
 from bot.telegram import apology
 from bot.telegram.batching import Batch
 from bot.telegram.common import decider
-from bot.telegram.delivery import Inbox, InboxRequest
+from bot.telegram.delivery import Inbox, InboxRequest, UnkeptUpdates
 from bot.telegram.dialogs import DialogHandlers, conversation, resume_timeouts, senderless
 from bot.telegram.feedback import Feedback
 from bot.telegram.inline import InlineQueries
@@ -108,6 +108,10 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error with its update id; apologise to the user, without any detail."""
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(error, UnkeptUpdates):
+        # The storage fails; the store logs why at ERROR, once a minute at most.
+        _LOGGER.warning("%s", error.message)
+        return
     if isinstance(error, Forbidden):
         # The user blocked the bot or left the chat: nothing to retry, nobody to tell.
         _LOGGER.info("update %s: cannot write to this chat (%s)", update_id, error.message)

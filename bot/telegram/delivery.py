@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -41,6 +42,12 @@ from bot.telegram.batching import Batch
 _LOGGER = logging.getLogger(__name__)
 
 MAX_BACKLOG = 200  # updates taken and not yet handled before fetching waits
+# Seconds the storage may fail to keep updates before they are handled without being kept.
+DEGRADE_AFTER = 5.0
+
+
+class UnkeptUpdates(NetworkError):
+    """A fetched batch the storage could not keep: python-telegram-bot fetches it again."""
 
 
 class Inbox:
@@ -53,6 +60,7 @@ class Inbox:
         self._repeated: set[int] = set()  # delivered again by polling: skip that copy once
         self._room: asyncio.Condition | None = None
         self._done = Batch[int](lambda ids: self.store.done(*ids))  # one write for many
+        self._failing_since: float | None = None  # when keeping updates began to fail
 
     @property
     def backlog(self) -> int:
@@ -73,9 +81,23 @@ class Inbox:
         async with room:
             await room.wait_for(lambda: len(self._pending) < self.max_backlog)
 
+    def handle_unkept(self) -> bool:
+        """Whether updates the storage just failed to keep are to be handled all the same.
+
+        Not while the failure is short (a lock held, a database server restarting): Telegram
+        is not told they arrived, and sends them again. Once keeping has failed for
+        DEGRADE_AFTER seconds (a full disk), yes: an answer without the guarantee beats none,
+        the user is told the bot cannot remember right now, and /healthz says unhealthy.
+        """
+        now = time.monotonic()
+        if self._failing_since is None:
+            self._failing_since = now
+        return now - self._failing_since >= DEGRADE_AFTER
+
     async def take_batch(self, payloads: Sequence[Mapping[str, Any]]) -> list[int]:
         """Keep a batch; return the ids that are new (others arrived before: skip them)."""
         added = await self.store.add_updates(payloads)
+        self._failing_since = None
         self._pending.update(added)
         fresh = set(added)
         self._repeated.update(p["update_id"] for p in payloads if p["update_id"] not in fresh)
@@ -84,6 +106,7 @@ class Inbox:
     async def take(self, payload: Mapping[str, Any]) -> bool:
         """Keep one update (the webhook's); False if it arrived before: do not queue it."""
         added = await self.store.add_updates([payload])
+        self._failing_since = None
         self._pending.update(added)
         return bool(added)
 
@@ -191,6 +214,10 @@ class InboxRequest(BaseRequest):
         try:
             await self.inbox.take_batch(payloads)
         except StorageError as error:
+            if self.inbox.handle_unkept():
+                # The store has said why at ERROR (once a minute at most): no second ERROR here.
+                _LOGGER.warning("delivery: %d updates handled without being kept", len(payloads))
+                return
             # Not kept, so not to be acknowledged: python-telegram-bot retries a network error
             # with the same offset, and Telegram sends the batch again.
-            raise NetworkError(f"updates fetched but not stored: {error}") from error
+            raise UnkeptUpdates(f"updates fetched but not stored: {error}") from error

@@ -113,10 +113,17 @@ class _UpdateHandler(tornado.web.RequestHandler):
         try:
             new = await inbox.take(payload)
         except StorageError as error:
-            _LOGGER.error("webhook: update %s not kept, answered 500: %s", update.update_id, error)
-            self.set_status(HTTPStatus.INTERNAL_SERVER_ERROR)
-            self.finish({"ok": False, "reason": "cannot store the update right now"})
-            return
+            if not inbox.handle_unkept():  # a short failure: Telegram sends it again later
+                _LOGGER.error(
+                    "webhook: update %s not kept, answered 500: %s", update.update_id, error
+                )
+                self.set_status(HTTPStatus.INTERNAL_SERVER_ERROR)
+                self.finish({"ok": False, "reason": "cannot store the update right now"})
+                return
+            _LOGGER.warning(  # the store has said why at ERROR, once a minute at most
+                "webhook: update %s handled without being kept: %s", update.update_id, error
+            )
+            new = True
         self.finish({"ok": True})
         if new:
             insert_callback_data(self.hook.application, update)
