@@ -12,7 +12,8 @@ API stand-in on loopback (tests/support), as issue 13 measured it.
 4. CPU per answered message, the whole bot process against a minimal python-telegram-bot echo
    bot, 300 questions from 20 users at 20 a second, same stand-in, same run.
 
-Usage: python benchmarks/delivery.py [--quick]   (--quick: 20 users only, SQLite only)
+Usage: python benchmarks/delivery.py [--quick] [--only kills,webhook,slow,cpu]
+(--quick: 20 users only, SQLite only; --only: those parts)
 """
 
 from __future__ import annotations
@@ -177,8 +178,9 @@ def first_replies(slow: bool) -> float:
     return statistics.median(users.first_reply_seconds())
 
 
-def cpu_per_answer(command: list[str] | None, database_url: str) -> float:
-    """Milliseconds of the bot process's CPU per answered message, start-up excluded."""
+def cpu_per_answer(command: list[str] | None, database_url: str) -> tuple[float, float]:
+    """Milliseconds of the bot process's CPU per answered message, start-up excluded, and its
+    resident memory (MB) after the load."""
     with StandInServer() as server:
         standin = server.standin
         bot = BotProcess(server, database_url)
@@ -192,8 +194,9 @@ def cpu_per_answer(command: list[str] | None, database_url: str) -> float:
             time.sleep(1.0)
         wait_for(lambda: not users.unanswered(), "every answer", 60)
         used = bot.cpu_seconds() - before
+        resident = bot.resident_mb()
         bot.kill()
-    return used / users.total() * 1000
+    return used / users.total() * 1000, resident
 
 
 def _line(label: str, figures: dict) -> None:
@@ -211,7 +214,13 @@ def _run(title: str, action: Callable[[], None]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20 users, SQLite only")
+    parser.add_argument(
+        "--only",
+        default="kills,webhook,slow,cpu",
+        help="comma-separated parts to run: kills, webhook, slow, cpu (default: all)",
+    )
     args = parser.parse_args()
+    parts = set(args.only.split(","))
     print(
         f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}; the stand-in runs in this process"
@@ -230,13 +239,17 @@ def main() -> int:
                     figures["twice %"] = 100.0 * figures["twice"] / total
                     _line(f"{kind}, {count} users", figures)
 
-        _run("1. kill -9 three times in 20 s, polling (target: 0 unanswered, <= 1% twice)", kills)
+        if "kills" in parts:
+            _run(
+                "1. kill -9 three times in 20 s, polling (target: 0 unanswered, <= 1% twice)", kills
+            )
 
         def webhook() -> None:
             for kind in kinds:
                 _line(kind, kill_after_webhook(databases.url(kind)))
 
-        _run("2. webhook: 200 acknowledged, kill -9 2 s later (target: 0 unanswered)", webhook)
+        if "webhook" in parts:
+            _run("2. webhook: 200 acknowledged, kill -9 2 s later (target: 0 unanswered)", webhook)
 
         def slow_chat() -> None:
             calm, slow = first_replies(slow=False), first_replies(slow=True)
@@ -244,16 +257,19 @@ def main() -> int:
             _line("20 users' first reply p50 (ms)", figures)
             print(f"  ratio {slow / calm:.2f} (target: <= 1.5)")
 
-        _run("3. one chat whose sends take 4 s", slow_chat)
+        if "slow" in parts:
+            _run("3. one chat whose sends take 4 s", slow_chat)
 
         def cpu() -> None:
             url = databases.url("sqlite")
-            ours = cpu_per_answer(None, url)
-            echo = cpu_per_answer([sys.executable, str(ECHO_BOT)], url)
+            ours, ours_mb = cpu_per_answer(None, url)
+            echo, echo_mb = cpu_per_answer([sys.executable, str(ECHO_BOT)], url)
             _line("CPU ms per answered message", {"the bot": ours, "echo bot": echo})
             print(f"  ratio {ours / echo:.2f} (target: <= 3)")
+            _line("resident memory after the load (MB)", {"the bot": ours_mb, "echo bot": echo_mb})
 
-        _run("4. CPU per answered message, SQLite, 300 questions at 20 a second", cpu)
+        if "cpu" in parts:
+            _run("4. CPU per answered message, SQLite, 300 questions at 20 a second", cpu)
     finally:
         databases.close()
     return 0
