@@ -5,7 +5,7 @@ nearest intent, the biggest group first, the same wording counted once with how 
 and the 👎 rate of each answer; `--export FILE` writes them as YAML for a curator to turn into
 examples or out-of-scope entries, in the project's own words. It reads DATABASE_URL as the bot
 does (the embedded SQLite file by default, nothing to set up), opening it beside a running bot
-(no lock), and deletes what is past the retention first, as the bot does every day.
+(no lock), and deletes what is past the retention first, as the bot does every hour.
 """
 
 from __future__ import annotations

@@ -219,4 +219,6 @@ async def test_questions_past_the_retention_are_deleted_at_start_up(tmp_path: Pa
     async with running_bot(BotAPIStandIn(), database) as chat:
         assert [q.text for q in await store_of(chat).kept_questions()] == ["lately"]
         jobs = chat.application.job_queue.get_jobs_by_name("feedback-purge")
-        assert len(jobs) == 1 and jobs[0].job.trigger.interval.total_seconds() == 24 * 3600
+        # /privacy promises an answered question's words wait one day for a vote: a purge once
+        # a day would leave them up to two days when no new question comes meanwhile.
+        assert len(jobs) == 1 and jobs[0].job.trigger.interval.total_seconds() <= 3600
