@@ -166,12 +166,28 @@ async def _read(url: str, days: int) -> tuple[list[KeptQuestion], dict, str]:
         return await store.kept_questions(), await store.vote_counts(), store.description
 
 
+def _missing_file(url: str) -> str | None:
+    """The SQLite file this URL names, if it does not exist: opening it would create an empty
+    one (and its folders), which would hide a mistyped path from the curator."""
+    from bot.storage import MEMORY, scheme_of, sqlite_path
+
+    if scheme_of(url) not in ("", "sqlite"):
+        return None
+    path = sqlite_path(url)
+    return None if str(path) == MEMORY or path.exists() else str(path)
+
+
 def review(url: str, days: int, export_to: str | None = None) -> int:
     """Print the review, or write the export; the exit status."""
     import time
 
     from bot.storage import StorageError
 
+    missing = _missing_file(url)
+    if missing:
+        print(f"Nothing kept for the curators yet: no database at {missing} (the bot makes it")
+        print("when it first runs with this DATABASE_URL; is the path right?)")
+        return 0
     try:
         questions, votes, where = asyncio.run(_read(url, days))
     except StorageError as error:

@@ -107,3 +107,7 @@ def test_review_of_a_new_embedded_database_needs_no_setup(tmp_path: Path):
     result = review(f"sqlite:///{tmp_path / 'fresh' / 'bot.sqlite3'}")
     assert result.returncode == 0, result.stderr
     assert "Nothing kept for the curators yet" in result.stdout
+    # A mistyped path is no database: say so, and create nothing there (a new empty file
+    # would hide the mistake from the next run too).
+    assert "no database" in result.stdout
+    assert not (tmp_path / "fresh").exists()
