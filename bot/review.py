@@ -197,6 +197,7 @@ def review(url: str, days: int, export_to: str | None = None) -> int:
     if export_to:
         # People's words: readable by the curator only, like the database file itself.
         descriptor = os.open(export_to, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)  # the mode above applies only to a file made anew
         with os.fdopen(descriptor, "w", encoding="utf-8") as out:
             out.write(export(groups, where, days, time.time()))
         print(f"{sum(g.count for g in groups)} question(s) written to {export_to}")

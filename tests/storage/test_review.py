@@ -111,3 +111,18 @@ def test_review_of_a_new_embedded_database_needs_no_setup(tmp_path: Path):
     # would hide the mistake from the next run too).
     assert "no database" in result.stdout
     assert not (tmp_path / "fresh").exists()
+
+
+async def test_export_over_an_older_readable_file_makes_it_the_curator_s_only(
+    store: Store, database_url: str, monkeypatch, tmp_path: Path
+):
+    # Exporting again over last week's file (or one made by another tool, readable by all)
+    # must not leave people's words readable by others: O_CREAT's mode applies only to new files.
+    await fill(store, monkeypatch)
+    target = tmp_path / "to-curate.yaml"
+    target.write_text("STALE EXPORT\n", encoding="utf-8")
+    target.chmod(0o644)
+    result = review(database_url, "--export", str(target))
+    assert result.returncode == 0, result.stderr
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert "STALE EXPORT" not in target.read_text(encoding="utf-8")
