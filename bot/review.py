@@ -177,8 +177,30 @@ def _missing_file(url: str) -> str | None:
     return None if str(path) == MEMORY or path.exists() else str(path)
 
 
+def _write_export(path: str, text: str) -> str | None:
+    """Write the export readable by the curator only; the reason it could not be, if so."""
+    try:
+        # People's words: readable by the curator only, like the database file itself.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)  # the mode above applies only to a file made anew
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
+
+
 def review(url: str, days: int, export_to: str | None = None) -> int:
-    """Print the review, or write the export; the exit status."""
+    """Print the review, or write the export; the exit status. Output piped into `head` or
+    `less` and cut short ends quietly, as a curator expects."""
+    try:
+        return _review(url, days, export_to)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 0
+
+
+def _review(url: str, days: int, export_to: str | None) -> int:
     import time
 
     from bot.storage import StorageError
@@ -195,15 +217,15 @@ def review(url: str, days: int, export_to: str | None = None) -> int:
         return 1
     groups = grouped(questions)
     if export_to:
-        # People's words: readable by the curator only, like the database file itself.
-        descriptor = os.open(export_to, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(descriptor, 0o600)  # the mode above applies only to a file made anew
-        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-            out.write(export(groups, where, days, time.time()))
+        problem = _write_export(export_to, export(groups, where, days, time.time()))
+        if problem:
+            print(f"Could not write {export_to}: {problem}.", file=sys.stderr)
+            return 1
         print(f"{sum(g.count for g in groups)} question(s) written to {export_to}")
         return 0
     if not questions and not votes:
         print(f"Nothing kept for the curators yet in {where}.")
         return 0
     print("\n".join(report(groups, votes, _intent_answers())))
+    sys.stdout.flush()  # a closed pipe shows here, inside review(), not at exit
     return 0
