@@ -5,7 +5,7 @@ nearest intent, the biggest group first, the same wording counted once with how 
 and the 👎 rate of each answer; `--export FILE` writes them as YAML for a curator to turn into
 examples or out-of-scope entries, in the project's own words. It reads DATABASE_URL as the bot
 does (the embedded SQLite file by default, nothing to set up), opening it beside a running bot
-(no lock), and deletes what is past the retention first, as the bot does every day.
+(no lock), and deletes what is past the retention first, as the bot does every hour.
 """
 
 from __future__ import annotations
@@ -166,12 +166,50 @@ async def _read(url: str, days: int) -> tuple[list[KeptQuestion], dict, str]:
         return await store.kept_questions(), await store.vote_counts(), store.description
 
 
+def _missing_file(url: str) -> str | None:
+    """The SQLite file this URL names, if it does not exist: opening it would create an empty
+    one (and its folders), which would hide a mistyped path from the curator."""
+    from bot.storage import MEMORY, scheme_of, sqlite_path
+
+    if scheme_of(url) not in ("", "sqlite"):
+        return None
+    path = sqlite_path(url)
+    return None if str(path) == MEMORY or path.exists() else str(path)
+
+
+def _write_export(path: str, text: str) -> str | None:
+    """Write the export readable by the curator only; the reason it could not be, if so."""
+    try:
+        # People's words: readable by the curator only, like the database file itself.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)  # the mode above applies only to a file made anew
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
+
+
 def review(url: str, days: int, export_to: str | None = None) -> int:
-    """Print the review, or write the export; the exit status."""
+    """Print the review, or write the export; the exit status. Output piped into `head` or
+    `less` and cut short ends quietly, as a curator expects."""
+    try:
+        return _review(url, days, export_to)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 0
+
+
+def _review(url: str, days: int, export_to: str | None) -> int:
     import time
 
     from bot.storage import StorageError
 
+    missing = _missing_file(url)
+    if missing:
+        print(f"Nothing kept for the curators yet: no database at {missing} (the bot makes it")
+        print("when it first runs with this DATABASE_URL; is the path right?)")
+        return 0
     try:
         questions, votes, where = asyncio.run(_read(url, days))
     except StorageError as error:
@@ -179,14 +217,15 @@ def review(url: str, days: int, export_to: str | None = None) -> int:
         return 1
     groups = grouped(questions)
     if export_to:
-        # People's words: readable by the curator only, like the database file itself.
-        descriptor = os.open(export_to, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-            out.write(export(groups, where, days, time.time()))
+        problem = _write_export(export_to, export(groups, where, days, time.time()))
+        if problem:
+            print(f"Could not write {export_to}: {problem}.", file=sys.stderr)
+            return 1
         print(f"{sum(g.count for g in groups)} question(s) written to {export_to}")
         return 0
     if not questions and not votes:
         print(f"Nothing kept for the curators yet in {where}.")
         return 0
     print("\n".join(report(groups, votes, _intent_answers())))
+    sys.stdout.flush()  # a closed pipe shows here, inside review(), not at exit
     return 0

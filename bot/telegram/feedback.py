@@ -41,13 +41,16 @@ from bot.matching import ANSWER, Decision
 from bot.replies import TOPICS_DATA, Button, Reply, rows
 from bot.services import Services
 from bot.storage import StorageError, Store
-from bot.storage.feedback import DAY, UP
+from bot.storage.feedback import UP
 from bot.telegram.common import NEW, QUESTION, acknowledge, markup, question_text, send
 from bot.telegram.forget import forget_user
 from bot.telegram.persistence import StorePersistence
 
 _LOGGER = logging.getLogger(__name__)
 PURGE_JOB = "feedback-purge"
+# Hourly, not daily: an answered question's words must go once its day for a vote is over (as
+# /privacy says), even when no new question comes to trigger the clean-up in keep_question.
+PURGE_EVERY = 3600.0
 TOAST_LENGTH = 200  # characters Telegram shows of a callback query's answer
 
 
@@ -218,7 +221,7 @@ class Feedback:
             return self.kb.message("forget_nothing")
         return self.kb.message("forget_done", deleted="\n".join(lines))
 
-    # -- wiring and the daily clean-up ------------------------------------------------------
+    # -- wiring and the hourly clean-up -----------------------------------------------------
 
     def handlers(self) -> list[BaseHandler]:
         """The handlers, for a group tried before all others."""
@@ -231,15 +234,17 @@ class Feedback:
         ]
 
     async def start_purging(self, application: Application) -> None:
-        """Delete what is past its retention now (at start-up), then once a day."""
+        """Delete what is past its retention now (at start-up), then every hour."""
         await self.purge(application)
         if application.job_queue is None:
             return
         for job in application.job_queue.get_jobs_by_name(PURGE_JOB):
             job.schedule_removal()
-        application.job_queue.run_repeating(self._daily, interval=DAY, first=DAY, name=PURGE_JOB)
+        application.job_queue.run_repeating(
+            self._hourly, interval=PURGE_EVERY, first=PURGE_EVERY, name=PURGE_JOB
+        )
 
-    async def _daily(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _hourly(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.purge(context.application)
 
     async def purge(self, application: Application) -> None:

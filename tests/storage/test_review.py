@@ -107,3 +107,56 @@ def test_review_of_a_new_embedded_database_needs_no_setup(tmp_path: Path):
     result = review(f"sqlite:///{tmp_path / 'fresh' / 'bot.sqlite3'}")
     assert result.returncode == 0, result.stderr
     assert "Nothing kept for the curators yet" in result.stdout
+    # A mistyped path is no database: say so, and create nothing there (a new empty file
+    # would hide the mistake from the next run too).
+    assert "no database" in result.stdout
+    assert not (tmp_path / "fresh").exists()
+
+
+async def test_export_over_an_older_readable_file_makes_it_the_curator_s_only(
+    store: Store, database_url: str, monkeypatch, tmp_path: Path
+):
+    # Exporting again over last week's file (or one made by another tool, readable by all)
+    # must not leave people's words readable by others: O_CREAT's mode applies only to new files.
+    await fill(store, monkeypatch)
+    target = tmp_path / "to-curate.yaml"
+    target.write_text("STALE EXPORT\n", encoding="utf-8")
+    target.chmod(0o644)
+    result = review(database_url, "--export", str(target))
+    assert result.returncode == 0, result.stderr
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert "STALE EXPORT" not in target.read_text(encoding="utf-8")
+
+
+async def test_export_to_a_folder_that_does_not_exist_says_so_in_one_sentence(
+    store: Store, database_url: str, monkeypatch, tmp_path: Path
+):
+    await fill(store, monkeypatch)
+    result = review(database_url, "--export", str(tmp_path / "no-such-folder" / "x.yaml"))
+    assert result.returncode == 1
+    assert "Could not write" in result.stderr and "No such file or directory" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def review_into_a_closed_pipe(url: str) -> subprocess.CompletedProcess:
+    """`python -m bot review | head -0`: the reader has gone before anything is printed."""
+    env = {**os.environ, "DATABASE_URL": url}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bot", "review"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=PROJECT_ROOT,
+        env=env,
+    )
+    child.stdout.close()
+    _, errors = child.communicate(timeout=120)
+    return subprocess.CompletedProcess(child.args, child.returncode, b"", errors)
+
+
+async def test_review_cut_short_by_a_pager_ends_quietly(
+    store: Store, database_url: str, monkeypatch
+):
+    await fill(store, monkeypatch)
+    result = review_into_a_closed_pipe(database_url)
+    assert result.returncode == 0
+    assert b"Traceback" not in result.stderr and b"BrokenPipe" not in result.stderr

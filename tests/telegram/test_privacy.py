@@ -22,6 +22,17 @@ async def test_privacy_says_what_is_kept_for_how_long_and_how_to_delete_it(bot_c
     assert reply.buttons == []
 
 
+async def test_about_does_not_hide_that_answered_questions_wait_a_day_for_a_vote(
+    bot_chat: BotChat,
+):
+    # Every answered question's words are stored for a day (with no id): /about must say so,
+    # not only the declined ones.
+    await bot_chat.send("/about")
+    text = bot_chat.text()
+    assert "question I answered wait a day" in text
+    assert "without your name or any id" in text and "/forget" in text
+
+
 async def test_privacy_in_the_middle_of_a_dialog_leaves_it_running(bot_chat: BotChat):
     await bot_chat.send("/dose")
     await bot_chat.send("/privacy")
