@@ -216,5 +216,6 @@ async def test_questions_past_the_retention_are_deleted_at_start_up(tmp_path: Pa
         await store.keep_question(KeptQuestion("new000000000", "lately", "fallback", None, 0, ()))
     async with running_bot(BotAPIStandIn(), database) as chat:
         assert [q.text for q in await store_of(chat).kept_questions()] == ["lately"]
+        # hourly, so a question waiting a day for its vote goes within the hour after
         jobs = chat.application.job_queue.get_jobs_by_name("feedback-purge")
-        assert len(jobs) == 1 and jobs[0].job.trigger.interval.total_seconds() == 24 * 3600
+        assert len(jobs) == 1 and jobs[0].job.trigger.interval.total_seconds() <= 3600
