@@ -102,7 +102,7 @@ def _token(value: str | None) -> str | None:
 def _port(value: str | None) -> int:
     if value is None:
         return DEFAULT_PORT
-    if not value.isdigit() or not 1 <= int(value) <= 65535:
+    if not value.isdecimal() or not 1 <= int(value) <= 65535:
         raise SettingsError(f"PORT must be a whole number from 1 to 65535, not {value!r}.")
     return int(value)
 
@@ -141,7 +141,7 @@ def _base_url(value: str | None) -> str | None:
 def _retention_days(value: str | None) -> int:
     if value is None:
         return DEFAULT_RETENTION_DAYS
-    if not value.isdigit() or not 1 <= int(value) <= MAX_RETENTION_DAYS:
+    if not value.isdecimal() or not 1 <= int(value) <= MAX_RETENTION_DAYS:
         raise SettingsError(
             f"FEEDBACK_RETENTION_DAYS must be a whole number of days from 1 to "
             f"{MAX_RETENTION_DAYS}, not {value!r}."

@@ -41,6 +41,15 @@ _VOTE = re.compile(r"v:([+-]):([a-z0-9_]+(?:\.[a-z0-9_]+)*):([A-Za-z0-9_-]{16})"
 _FORGET = re.compile(r"f:(yes|no):([0-9]{1,20})")
 NOT_KEPT_REASONS = frozenset({"too_short", "empty", "too_long", "not_english"})
 MAX_KEPT_TEXT = 500  # characters of a question kept (the gates decline longer ones anyway)
+# What a person may type that names or reaches them: replaced before a question is kept, so
+# the curators' copy holds the question, not an address. Order matters: links and e-mail
+# addresses before @handles, and digits last.
+_IDENTIFYING = (
+    (re.compile(r"\b(?:https?://|www\.)\S+", re.I), "<link>"),
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "<email>"),
+    (re.compile(r"(?<!\w)@\w{2,}"), "<username>"),
+    (re.compile(r"\+?\d[\d ()./-]{5,}\d"), "<number>"),  # phone, card, id: 7+ characters
+)
 
 # The texts of content/messages.yaml this feature uses, with their placeholders.
 FEEDBACK_MESSAGES = {
@@ -145,16 +154,24 @@ def worth_keeping(decision: Decision) -> bool:
 def kept_question(
     key: str, decision: Decision, text: str, answer_id: str | None = None
 ) -> KeptQuestion:
-    """What is kept of a question: its words, the decision and candidates; no one's name."""
+    """What is kept of a question: its words (links, e-mail addresses, @usernames and long
+    numbers replaced), the decision and candidates; no one's id."""
     return KeptQuestion(
         key=key,
-        text=text[:MAX_KEPT_TEXT],
+        text=scrubbed(text)[:MAX_KEPT_TEXT],
         decision=decision.decision,
         intent=decision.intent or (decision.candidates[0].intent if decision.candidates else None),
         score=round(decision.score, 1),
         candidates=tuple((c.intent, round(c.score, 1)) for c in decision.candidates),
         answer_id=answer_id if decision.decision == ANSWER else None,
     )
+
+
+def scrubbed(text: str) -> str:
+    """The text with what could name or reach its writer replaced by a placeholder."""
+    for pattern, placeholder in _IDENTIFYING:
+        text = pattern.sub(placeholder, text)
+    return text
 
 
 def closer_answers(
@@ -176,16 +193,21 @@ def closer_answers(
 # -- asking to be forgotten -------------------------------------------------------------------
 
 _FORGET_PHRASES = re.compile(
-    r"\b(delete|erase|remove|wipe|clear|forget)\b"
-    r"( (all|everything|any))?( of)?"
-    r" (my (personal )?(data|info|information|details|answers|history)"
-    r"|(everything|all|what) (you (know|have|keep|stored?|saved) )?about me)\b"
-    r"|\b(forget|delete|erase) me\b"
+    r"^((please|pls|can you|could you|would you|how do i|how can i|can i|i want( you)? to"
+    r"|i would like( you)? to|i d like( you)? to) )?(please )?"
+    r"((delete|erase|remove|wipe|clear|forget)( (all|everything|any))?( of)?"
+    r" (my (personal )?(data|info|information|details|answers|history|account|weight)"
+    r"|(everything|all|what) (i (said|told you|typed)|you (know|have|keep|stored?|saved)"
+    r"( about me)?|about me))"
+    r"|(forget|delete|erase) me)\b"
 )
 
 
 def asks_to_forget(text: str) -> bool:
-    """Whether a message asks the bot to delete what it keeps about the sender, in words."""
+    """Whether a message asks the bot to delete what it keeps about the sender, in words:
+    the request opens the message ("please delete my data", "forget what I told you"), so a
+    question that merely uses the words ("can glutamine clear my history of gut problems")
+    is not one."""
     return bool(_FORGET_PHRASES.search(normal_form(text)))
 
 

@@ -87,7 +87,8 @@ def test_what_is_kept_of_a_question_is_its_words_and_what_the_bot_made_of_them()
     "text",
     ["/forget me", "delete my data", "Please delete all my data!", "forget me",
      "can you erase everything you know about me", "remove my personal information",
-     "wipe my answers", "how do I delete my data?"],
+     "wipe my answers", "how do I delete my data?", "forget what I told you",
+     "please delete my account", "forget my weight"],
 )  # fmt: skip
 def test_asking_to_be_forgotten_in_words(text: str):
     assert asks_to_forget(text)
@@ -97,7 +98,8 @@ def test_asking_to_be_forgotten_in_words(text: str):
     "text",
     ["forget about the dose", "I forgot my dose", "delete", "my data",
      "does glutamine remove toxins", "how do I clear my gut", "remember me",
-     "will glutamine clear me up"],
+     "will glutamine clear me up", "can glutamine clear my history of gut problems",
+     "does leaky gut erase my information"],
 )  # fmt: skip
 def test_other_messages_do_not_ask_to_be_forgotten(text: str):
     assert not asks_to_forget(text)
@@ -115,7 +117,24 @@ def test_retention_is_90_days_unless_set():
     assert from_env({"FEEDBACK_RETENTION_DAYS": "30"}).feedback_retention_days == 30
 
 
-@pytest.mark.parametrize("value", ["0", "-5", "ninety", "3651", "1.5"])
+@pytest.mark.parametrize("value", ["0", "-5", "ninety", "3651", "1.5", "²"])
 def test_a_wrong_retention_stops_start_up_with_one_sentence(value: str):
     with pytest.raises(SettingsError, match="FEEDBACK_RETENTION_DAYS must be a whole number"):
         from_env({"FEEDBACK_RETENTION_DAYS": value})
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("mail me at jo.smith+x@example.com about glutamine", "mail me at <email> about glutamine"),
+        ("@johnny95 says take 20 g, is that ok", "<username> says take 20 g, is that ok"),
+        ("call me on +44 7700 900123 about my dose", "call me on <number> about my dose"),
+        ("is https://example.com/page right about it", "is <link> right about it"),
+        ("is 25 g too much for 80kg", "is 25 g too much for 80kg"),  # the question stays whole
+    ],
+)
+def test_what_could_name_or_reach_a_user_is_blanked_before_a_question_is_kept(
+    typed: str, kept: str
+):
+    decision = Decision(typed, "fallback", None, 0.0, reason="low_score")
+    assert kept_question("k", decision, typed).text == kept
