@@ -9,7 +9,8 @@ schema.py for the tables and how to add a migration.
 from __future__ import annotations
 
 from bot.storage.sqlite import MEMORY, SQLiteStore, sqlite_path
-from bot.storage.store import Forgotten, InboxUpdate, StorageError, Store, mentioned_users
+from bot.storage.store import Forgotten, StorageError, Store, mentioned_users
+from bot.storage.updates import InboxUpdate
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 

@@ -1,10 +1,8 @@
 """The Store: everything the bot keeps, on SQLite or PostgreSQL, behind one async interface.
 
 What it keeps: python-telegram-bot's user, chat, bot and callback data and conversation states
-(JSON, written after every update), and the update inbox for durable delivery: updates received
-but not yet handled, so that none is lost when the process dies between receiving and answering.
-A handled update's payload is deleted at once (it holds a user's words); only its bare id stays
-in `handled`, for a day, so that Telegram sending it again is recognised.
+(JSON, written after every update), the update inbox for durable delivery (its queries in
+bot/storage/updates.py) and the curators' kept questions and votes (bot/storage/feedback.py).
 
 Failures: a write is retried a few times with a short backoff. Data saves never raise: a save
 that keeps failing stays queued in memory, is retried with every later write (and on close), and
@@ -33,28 +31,19 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 from bot.storage.feedback import FeedbackStore
 from bot.storage.schema import LATEST, MIGRATIONS, VERSION_TABLE
+from bot.storage.updates import UpdateInbox
 
 _LOGGER = logging.getLogger(__name__)
 
 RETRY_DELAYS = (0.1, 0.4, 1.0)  # seconds before each retry of a failed write
 WAIT = 0.5  # seconds one statement waits for a lock another connection holds
 LOG_EVERY = 60.0  # seconds between two ERROR logs about the same failing storage
-HANDLED_KEPT = 24 * 3600.0  # seconds a handled update's id is kept to recognise it again
 
 T = TypeVar("T")
 
 
 class StorageError(Exception):
     """The storage cannot be used; the message is one sentence for the operator."""
-
-
-@dataclass(frozen=True)
-class InboxUpdate:
-    """An update received and kept, not yet handled."""
-
-    update_id: int
-    payload: dict[str, Any]
-    received_at: float  # seconds since the epoch
 
 
 @dataclass(frozen=True)
@@ -111,7 +100,7 @@ def _upsert(table: str, key: str) -> str:
     )
 
 
-class Store(FeedbackStore, ABC):
+class Store(FeedbackStore, UpdateInbox, ABC):
     """Everything the bot keeps; open() before use, close() at the end (or `async with`).
 
     `exclusive=False` skips the lock that keeps a second bot process out: for a command such
@@ -403,74 +392,6 @@ class Store(FeedbackStore, ABC):
             "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state"
         )
         await self._save(row, sql, name, _dumps(list(key)), _dumps(state))
-
-    # -- the update inbox ----------------------------------------------------------------
-
-    async def add_update(self, update_id: int, payload: Mapping[str, Any]) -> bool:
-        """Keep a received update until done(); False if it is kept already or was handled."""
-        text, now = _dumps(payload), time.time()
-
-        async def work(tx: Transaction) -> bool:
-            if await tx.fetch("SELECT 1 FROM handled WHERE update_id = ?", update_id):
-                return False
-            added = await tx.execute(
-                "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (update_id) DO NOTHING",
-                update_id,
-                text,
-                now,
-            )
-            return added == 1
-
-        return bool(await self._write(work))
-
-    async def add_updates(self, payloads: Sequence[Mapping[str, Any]]) -> list[int]:
-        """Keep a batch of received updates in one transaction; return the ids newly kept.
-
-        All or nothing: a getUpdates batch is either kept whole (then its offset may move on)
-        or not at all (StorageError; Telegram keeps it and it is fetched again)."""
-        now = time.time()
-        rows = [(payload["update_id"], _dumps(payload)) for payload in payloads]
-
-        async def work(tx: Transaction) -> list[int]:
-            added = []
-            for update_id, text in rows:
-                if await tx.fetch("SELECT 1 FROM handled WHERE update_id = ?", update_id):
-                    continue
-                if await tx.execute(
-                    "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT (update_id) DO NOTHING",
-                    update_id,
-                    text,
-                    now,
-                ):
-                    added.append(update_id)
-            return added
-
-        return (await self._write(work) or []) if rows else []
-
-    async def pending_updates(self) -> list[InboxUpdate]:
-        """The updates kept and not yet done, oldest first."""
-        sql = "SELECT update_id, payload, received_at FROM inbox ORDER BY received_at, update_id"
-        rows = await self._attempts(lambda: self._fetch(sql))
-        return [InboxUpdate(uid, json.loads(payload), float(at)) for uid, payload, at in rows]
-
-    async def done(self, *update_ids: int) -> None:
-        """Delete handled updates' payloads; keep their bare ids a day, to refuse them again."""
-        now = time.time()
-
-        async def work(tx: Transaction) -> None:
-            for update_id in update_ids:
-                await tx.execute("DELETE FROM inbox WHERE update_id = ?", update_id)
-                await tx.execute(
-                    "INSERT INTO handled (update_id, handled_at) VALUES (?, ?) "
-                    "ON CONFLICT (update_id) DO UPDATE SET handled_at = excluded.handled_at",
-                    update_id,
-                    now,
-                )
-            await tx.execute("DELETE FROM handled WHERE handled_at < ?", now - HANDLED_KEPT)
-
-        await self._write(work)
 
     # -- privacy -------------------------------------------------------------------------
 

@@ -1,0 +1,88 @@
+"""The update inbox of the Store: updates received but not yet handled, for durable delivery
+(bot/telegram/delivery.py). A handled update's payload is deleted at once (it holds a user's
+words); only its bare id stays in `handled`, for a day, so that Telegram sending it again is
+recognised. Mixed into bot.storage.store.Store, whose retries and transactions it uses; like
+every inbox operation, these raise StorageError after the retries, since their caller must know.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.storage.store import Transaction
+
+HANDLED_KEPT = 24 * 3600.0  # seconds a handled update's id is kept to recognise it again
+
+
+@dataclass(frozen=True)
+class InboxUpdate:
+    """An update received and kept, not yet handled."""
+
+    update_id: int
+    payload: dict[str, Any]
+    received_at: float  # seconds since the epoch
+
+
+class UpdateInbox:
+    """The inbox queries (the Store supplies _write, _attempts and _fetch)."""
+
+    async def add_update(self, update_id: int, payload: Mapping[str, Any]) -> bool:
+        """Keep a received update until done(); False if it is kept already or was handled."""
+        return update_id in await self.add_updates([{**payload, "update_id": update_id}])
+
+    async def add_updates(self, payloads: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Keep a batch of received updates in one transaction; return the ids newly kept.
+
+        All or nothing: a getUpdates batch is either kept whole (then its offset may move on)
+        or not at all (StorageError; Telegram keeps it and it is fetched again)."""
+        now = time.time()
+        rows = [(payload["update_id"], _dumps(payload)) for payload in payloads]
+
+        async def work(tx: Transaction) -> list[int]:
+            added = []
+            for update_id, text in rows:
+                if await tx.fetch("SELECT 1 FROM handled WHERE update_id = ?", update_id):
+                    continue
+                if await tx.execute(
+                    "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (update_id) DO NOTHING",
+                    update_id,
+                    text,
+                    now,
+                ):
+                    added.append(update_id)
+            return added
+
+        return (await self._write(work) or []) if rows else []  # type: ignore[attr-defined]
+
+    async def pending_updates(self) -> list[InboxUpdate]:
+        """The updates kept and not yet done, oldest first."""
+        sql = "SELECT update_id, payload, received_at FROM inbox ORDER BY received_at, update_id"
+        rows = await self._attempts(lambda: self._fetch(sql))  # type: ignore[attr-defined]
+        return [InboxUpdate(uid, json.loads(payload), float(at)) for uid, payload, at in rows]
+
+    async def done(self, *update_ids: int) -> None:
+        """Delete handled updates' payloads; keep their bare ids a day, to refuse them again."""
+        now = time.time()
+
+        async def work(tx: Transaction) -> None:
+            for update_id in update_ids:
+                await tx.execute("DELETE FROM inbox WHERE update_id = ?", update_id)
+                await tx.execute(
+                    "INSERT INTO handled (update_id, handled_at) VALUES (?, ?) "
+                    "ON CONFLICT (update_id) DO UPDATE SET handled_at = excluded.handled_at",
+                    update_id,
+                    now,
+                )
+            await tx.execute("DELETE FROM handled WHERE handled_at < ?", now - HANDLED_KEPT)
+
+        await self._write(work)  # type: ignore[attr-defined]
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value)  # the Store's own encoding
