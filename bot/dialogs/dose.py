@@ -45,7 +45,8 @@ _OTHER_PERSON = {"she", "he", "her", "him", "his", "they", "them", "wife", "husb
 _OTHER_PERSON |= {"mother", "mom", "mum", "father", "dad", "friend", "sister", "brother"}
 _OTHER_PERSON |= {"girlfriend", "boyfriend", "grandma", "grandpa", "grandmother", "grandfather"}
 _OTHER_PERSON |= {"toddler", "children", "boy", "girl", "newborn", "niece", "nephew"}
-ADULT = "adult"  # the remembered answer: this estimate is for an adult, not pregnant
+ADULT = "adult"  # the answer given by the start button: this estimate is for an adult, not pregnant
+SAME_ADULT = ":" + ADULT  # the start button's suffix that gives it
 # "not pregnant or breastfeeding" says the opposite of its words
 _NEGATED = re.compile(
     r"\b(?:not|no|never|isnt|isn t|arent|aren t|nor|neither)\s+(?:(?:currently|a|an)\s+)?"
@@ -69,22 +70,21 @@ MESSAGES = {
     "dose_note_below": frozenset(),
     "dose_note_within": frozenset(),
     "dose_adult_weight": frozenset({"kg", "lb", "low", "high"}),
-    "dose_reused_adult": frozenset({"minutes"}),
+    "dose_reused_adult": frozenset(),
+    "button_same_adult": frozenset(),
 }
 
 
 def start(flow: Engine, data: dict, text: str) -> Outcome:
     """Show the intro; a weight in the opening question goes straight to its confirmation.
 
-    A follow-up with a weight, a few minutes after a result for an adult, reuses that answer.
+    Started by "another weight, same adult", the adult question is not asked again.
     """
     weight = find_weight(text)
     if isinstance(weight, Weight):
         data["kg"] = weight.kg
         if flow.recalled(data, ADULT) and not _names_someone_else(text):
-            minutes = f"{flow.recall / 60:g}"
-            reused = Reply(flow.kb.message("dose_reused_adult", minutes=minutes))
-            return for_adult(flow, data, reused)
+            return for_adult(flow, data, Reply(flow.kb.message("dose_reused_adult")))
         return flow.go(data, CONFIRM, flow.intro(NAME))
     return flow.go(data, WEIGHT, flow.intro(NAME))
 
@@ -110,6 +110,8 @@ def take_confirm(flow: Engine, data: dict, text: str, button: str | None) -> Out
     """Yes goes on, no asks again, a corrected weight is confirmed in its turn."""
     said = normal_form(text)
     if button == "yes" or said in _YES or said in _YES_PHRASES:
+        if flow.recalled(data, ADULT):  # "another weight, same adult" started this estimate
+            return for_adult(flow, data, Reply(flow.kb.message("dose_reused_adult")))
         return flow.go(data, ADULT)
     if button == "no" or said in _NO or said.startswith("no "):
         data.pop("kg", None)
@@ -172,11 +174,14 @@ def result(flow: Engine, data: dict, *before: Reply) -> Outcome:
     else:
         note = kb.message(f"dose_note_{estimate.position}")
         text = kb.message("dose_result", note=note, **figures)
-    buttons = [Button(kb.message("button_again"), START_DATA + NAME)]
+    # Nothing of the dialog is kept after it. Another estimate for the same adult is the user's
+    # own answer again, given by this button (SAME_ADULT), not something the bot remembers.
+    buttons = [
+        Button(kb.message("button_same_adult"), START_DATA + NAME + SAME_ADULT),
+        Button(kb.message("button_again"), START_DATA + NAME),
+    ]
     buttons += [flow.replies.button(a) for a in ("dose", "dose.infants", "safety")]
-    outcome = flow.end(data, *before, Reply(text, rows(buttons)))
-    flow.remember(data, ADULT)  # a follow-up with another weight needn't ask again
-    return outcome
+    return flow.end(data, *before, Reply(text, rows(buttons)))
 
 
 def _weighs_in(decision: Decision, text: str) -> bool:

@@ -10,9 +10,9 @@ that clearly is no answer is answered, then the step's question is asked again; 
 wording ends the dialog with the urgent answer and says so; "stop" or "cancel" ends it; and a
 dialog quiet for DIALOG_TIMEOUT seconds (`Engine.quiet`) has expired.
 
-A finished dialog may leave one answer behind for a follow-up ("and what if I'm 90 kg?"):
-`remember` keeps only its time under data["recent"], and `recalled` honours it for RECALL
-seconds. Cancelling, a red flag or a timeout forgets it; the front end deletes it once stale.
+A finished dialog leaves nothing behind. A start button may give an answer with the tap
+("Another weight, same adult": `start(..., given=("adult",))`): `remember` keeps only its time
+under data["recent"], and `recalled` honours it for RECALL seconds, within that dialog only.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from bot.text import normal_form, words
 
 MAX_TRIES = 3  # wrong answers in a row before the dialog gives up
 DIALOG_TIMEOUT = 15 * 60  # seconds of quiet after which a dialog ends
-RECALL = 5 * 60  # seconds a finished dialog's remembered answer may be reused
-RECENT = "recent"  # the key, in a chat's dialog data, of what a finished dialog remembers
+RECALL = 5 * 60  # seconds an answer given by the start button counts within its dialog
+RECENT = "recent"  # the key, in a dialog's data, of answers given by its start button
 MAX_ANSWER_LENGTH = 200  # longer text is no answer to a step (and would only cost parsing)
 _STOP = {"cancel", "stop", "quit", "exit", "nevermind", "never mind", "abort"}
 
@@ -56,14 +56,16 @@ class Engine:
 
     # -- starting, asking, ending ----------------------------------------------------------
 
-    def start(self, name: str, data: dict, text: str | None = None) -> Outcome:
+    def start(
+        self, name: str, data: dict, text: str | None = None, given: tuple[str, ...] = ()
+    ) -> Outcome:
         """Begin a dialog afresh; what the opening question already says fills its steps.
 
-        What a finished dialog remembered, and is still fresh, stays for this one to reuse."""
-        recent = self.fresh(data)
+        `given`: answers the button that started it gave ("same adult, another weight"),
+        kept for this dialog only, for RECALL at most."""
         data.clear()
-        if recent:
-            data[RECENT] = recent
+        for key in given:
+            self.remember(data, key)
         if text and self.matcher.red_flag(text):
             return self.urgent(data)
         dialog = self.registry.by_name[name]
@@ -108,10 +110,10 @@ class Engine:
         dialog = self.registry.by_name.get(data.get("name", ""))
         return "/" + (dialog.command if dialog else self.registry.dialogs[0].command)
 
-    # -- what a finished dialog remembers for a few minutes ---------------------------------
+    # -- answers given by the button that started the dialog -------------------------------
 
     def remember(self, data: dict, key: str) -> None:
-        """Keep the time of one answer (never the answer's details) for a quick follow-up."""
+        """Keep the time of one answer (never the answer's details) for this dialog."""
         data.setdefault(RECENT, {})[key] = self.clock()
 
     def fresh(self, data: dict) -> dict[str, float]:

@@ -8,8 +8,8 @@ sends its replies and returns the next state (a step name) or END.
 
 Timeouts are one mechanism: every step (re)schedules a job that ends the dialog after
 DIALOG_TIMEOUT seconds of quiet, and start-up schedules those of dialogs left open before a
-restart. The same job deletes what a finished dialog remembered (bot.dialogs.engine.RECENT)
-once it is too old to reuse. A step counts only once its replies were sent: if sending fails
+restart. (A finished dialog leaves nothing; should one ever leave data behind, the same job
+deletes it once stale.) A step counts only once its replies were sent: if sending fails
 (after bot.telegram.retry's retries), the dialog data is put back as it was and the error
 propagates, so the conversation stays at the same step and the user's next message meets the
 same question; no dose figure ever goes out unless the adult question was sent and answered.
@@ -35,6 +35,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import html
 from bot.dialogs import DIALOG_DATA, Outcome, Step
+from bot.dialogs.dose import ADULT
 from bot.replies import START_DATA, Reply, answer_id_to_payload
 from bot.services import Services
 from bot.telegram.common import (
@@ -66,6 +67,11 @@ def _tidy(user_data: dict | None) -> None:
 
 def _job_name(chat: int | str, user: int | str) -> str:
     return f"dialog-timeout-{chat}-{user}"
+
+
+# Answers a dialog's start button may give with the tap ("go:dose:adult": another weight for
+# the same adult); nothing else in button data is taken as an answer.
+START_ANSWERS = frozenset({ADULT})
 
 
 class DialogHandlers:
@@ -130,9 +136,16 @@ class DialogHandlers:
         return outcome.step
 
     async def start(
-        self, name: str, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str = ""
+        self,
+        name: str,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        text: str = "",
+        given: tuple[str, ...] = (),
     ) -> object:
-        return await self._run(update, context, lambda data: self.engine.start(name, data, text))
+        return await self._run(
+            update, context, lambda data: self.engine.start(name, data, text, given)
+        )
 
     def command(self, name: str) -> Callback:
         """/<command>: start that dialog (text after the command counts as its first answer)."""
@@ -157,14 +170,16 @@ class DialogHandlers:
         query = update.callback_query
         # White space around the data ("go:dose\n", from a client or a hand-made keyboard)
         # is still the same button.
-        name = (query.data or "").strip().removeprefix(START_DATA)
+        name, _, answer = (query.data or "").strip().removeprefix(START_DATA).partition(":")
         if name not in self.registry.by_name:
             # Empty data passes every pattern (python-telegram-bot matches only non-empty
             # data): answer it like any other button that leads nowhere.
             await self.questions.button(update, context)
             return ConversationHandler.END
         await acknowledge(query)
-        return await self.start(name, update, context)
+        # "go:dose:adult" ("another weight, same adult") gives the adult answer with the tap.
+        given = (answer,) if answer in START_ANSWERS else ()
+        return await self.start(name, update, context, given=given)
 
     async def from_link(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
         """/start with a payload: a dialog's deep link starts it; any other ends the dialog."""
@@ -330,7 +345,9 @@ def conversation(
             CommandHandler(d.command, handlers.command(d.name), filters=NEW)
             for d in registry.dialogs
         ),
-        CallbackQueryHandler(handlers.from_button, pattern=rf"^\s*{START_DATA}({names})\s*$"),
+        CallbackQueryHandler(
+            handlers.from_button, pattern=rf"^\s*{START_DATA}({names})(:\w+)?\s*$"
+        ),
     ]
     payloads = "|".join(handlers.link_payloads)
     link = filters.Regex(f"^/start ({payloads})$")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -34,7 +33,7 @@ async def test_dose_by_buttons_to_the_result(bot_chat: BotChat):
     assert "low-birth-weight infants" in text
     assert "Source:" in text
     assert "ask your physician" in text
-    assert result.labels[0] == "Start again"
+    assert result.labels[:2] == ["Another weight, same adult", "Start again"]
     assert "How much glutamine?" in result.labels
 
 
@@ -425,36 +424,39 @@ async def test_a_unit_word_at_the_unit_step_still_applies_to_the_number(bot_chat
     assert "So you weigh 69.9 kg (154 lb)" in bot_chat.text()
 
 
-async def test_a_follow_up_weight_reuses_the_adult_answer_and_says_so(bot_chat: BotChat):
+async def test_another_weight_for_the_same_adult_is_the_users_answer_by_button(
+    bot_chat: BotChat,
+):
     await to_adult_step(bot_chat)
     await bot_chat.press("Yes, an adult")
-    replies = await bot_chat.send("and what if im 90 kg?")
+    await bot_chat.press("Another weight, same adult")  # the tap answers the adult question
+    await bot_chat.send("90 kg")
+    replies = await bot_chat.press("Yes, that's right")
     text = bot_chat.text()
-    assert "I've used your earlier answer that this is for an adult" in replies[0].text
-    assert "5 minutes" in replies[0].text
-    assert "Is that right?" not in text and "for an adult who is not pregnant" in text
+    assert "As you said with the button, this is for the same adult" in replies[0].text
+    assert "Is this for an adult" not in " ".join(r.text for r in replies)
     assert "above the 8–25 g a day used in human studies" in text  # 27 g: straight to it
     assert "90 kg (or 198 lb) × 0.3 g per kg gives 27 g" in text
 
 
-async def test_the_adult_answer_expires_after_a_few_minutes(bot_chat: BotChat, monkeypatch):
+async def test_nothing_of_a_finished_estimate_is_remembered(bot_chat: BotChat):
+    # Dialog answers are personal health data: without the button, a later weight is a new
+    # estimate that asks the adult question again (#14).
     await to_adult_step(bot_chat)
     await bot_chat.press("Yes, an adult")
-    dialogs = bot_chat.application.services.dialogs
-    remembered = bot_chat.application.user_data[bot_chat.chat_id]["dialogs"]
-    assert set(remembered[str(bot_chat.chat_id)]) == {"recent"}  # a timestamp, nothing else
-    later = dialogs.clock() + dialogs.recall + 1
-    monkeypatch.setattr(dialogs, "clock", lambda: later)
+    assert not bot_chat.application.user_data[bot_chat.chat_id].get("dialogs")
     await bot_chat.send("and what if im 90 kg?")
-    assert "earlier answer" not in bot_chat.text()
+    assert "same adult" not in bot_chat.text()
     assert "So you weigh 90 kg (198 lb). Is that right?" in bot_chat.text()
+    await bot_chat.press("Yes, that's right")
+    assert "adult" in bot_chat.text()  # the question is asked again
 
 
 async def test_a_follow_up_about_someone_else_asks_again(bot_chat: BotChat):
     await to_adult_step(bot_chat)
     await bot_chat.press("Yes, an adult")
     await bot_chat.send("what if my son weighs 30 kg, how much glutamine")
-    assert "earlier answer" not in bot_chat.text()
+    assert "same adult" not in bot_chat.text()
     assert "So you weigh 30 kg" in bot_chat.text()
 
 
@@ -464,21 +466,7 @@ async def test_cancelling_forgets_the_adult_answer(bot_chat: BotChat):
     await bot_chat.send("/dose")
     await bot_chat.send("/cancel")
     await bot_chat.send("and what if im 90 kg?")
-    assert "earlier answer" not in bot_chat.text()
-
-
-async def test_a_stale_remembered_answer_is_deleted_by_itself(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(shared_services().dialogs, "recall", 0.3)
-    async with running_bot(BotAPIStandIn(), tmp_path / "bot.sqlite3") as chat:
-        await to_adult_step(chat)
-        await chat.press("Yes, an adult")
-        assert chat.application.user_data[chat.chat_id]["dialogs"]
-        for _ in range(30):
-            await asyncio.sleep(0.1)
-            if not chat.application.user_data[chat.chat_id].get("dialogs"):
-                break
-        # Nothing left at all: no user_data row with the user's id stays behind (issue #14).
-        assert chat.application.user_data[chat.chat_id] == {}
+    assert "same adult" not in bot_chat.text()
 
 
 async def test_a_bare_weight_after_a_red_flag_points_to_the_estimates(bot_chat: BotChat):
@@ -526,3 +514,12 @@ async def test_a_command_from_no_user_at_all_says_why_no_dialog_starts(bot_chat:
     [reply] = await bot_chat.feed(update)
     assert "I don't know the command" not in reply.text
     assert "when I can tell who is answering" in reply.text and "/dose" in reply.text
+
+
+async def test_made_up_start_button_answers_give_nothing(bot_chat: BotChat):
+    # Only "go:dose:adult" gives an answer with the tap; other data just starts the dialog.
+    await bot_chat.send("/topics")
+    await bot_chat.press_data("go:dose:pregnant")
+    await bot_chat.send("80 kg")
+    [asked] = await bot_chat.press("Yes, that's right")
+    assert asked.text == "Is this estimate for an adult who is not pregnant or breastfeeding?"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
 
 from tests.conftest import GROUP, BotChat, running_bot, shared_services
-from tests.storage.databases import everything_stored, table_rows
+from tests.storage.databases import everything_stored
 from tests.support.standin import BotAPIStandIn
 
 
@@ -150,9 +149,7 @@ async def test_a_timed_out_dialog_leaves_no_row_with_the_user_s_id(tmp_path, mon
         assert "918273645" not in await everything_stored(url)
 
 
-async def test_the_remembered_adult_answer_goes_after_5_minutes_row_and_all(tmp_path, monkeypatch):
-
-    monkeypatch.setattr(shared_services().dialogs, "recall", 0.3)  # 5 minutes, shortened
+async def test_a_finished_estimate_leaves_no_row_with_the_users_id(tmp_path):
     url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
     async with running_bot(BotAPIStandIn(), tmp_path / "bot.sqlite3") as chat:
         chat.chat_id = 918273645
@@ -161,12 +158,8 @@ async def test_the_remembered_adult_answer_goes_after_5_minutes_row_and_all(tmp_
         await chat.press("Yes, that's right")
         await chat.press("Yes, an adult")
         assert "about 24 g" in chat.text()
-        [(user, data)] = (await table_rows(url))["user_data"]
-        kept = json.loads(data)["dialogs"][str(user)]
-        assert user == 918273645 and list(kept) == ["recent"]  # the time only, not the weight
-        assert list(kept["recent"]) == ["adult"]
         for _ in range(40):
             if "918273645" not in await everything_stored(url):
                 break
             await asyncio.sleep(0.05)
-        assert "918273645" not in await everything_stored(url)
+        assert "918273645" not in await everything_stored(url)  # not even the adult answer
