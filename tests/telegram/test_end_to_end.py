@@ -15,32 +15,17 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.config import PROJECT_ROOT
+from tests.support.load import free_port, wait_for
 from tests.support.server import StandInServer
 from tests.support.standin import STAND_IN_TOKEN, BotAPIStandIn, Sent
 
 TIMEOUT = 30.0
-
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float = TIMEOUT) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class BotProcess:
