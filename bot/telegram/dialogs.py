@@ -8,8 +8,8 @@ sends its replies and returns the next state (a step name) or END.
 
 Timeouts are one mechanism: every step (re)schedules a job that ends the dialog after
 DIALOG_TIMEOUT seconds of quiet, and start-up schedules those of dialogs left open before a
-restart. (A finished dialog leaves nothing; should one ever leave data behind, the same job
-deletes it once stale.) A step counts only once its replies were sent: if sending fails
+restart. (A finished dialog leaves nothing; what an older version remembered after one is
+deleted by the same job once stale.) A step counts only once its replies were sent: if sending fails
 (after bot.telegram.retry's retries), the dialog data is put back as it was and the error
 propagates, so the conversation stays at the same step and the user's next message meets the
 same question; no dose figure ever goes out unless the adult question was sent and answered.
@@ -125,12 +125,8 @@ class DialogHandlers:
             data.clear()
             data.update(before)  # the user never saw this step: they meet the same question
             raise
-        if outcome.step is None:
-            remembered = dict(data)  # what the ended dialog keeps for a few minutes, if any
+        if outcome.step is None:  # an ended dialog leaves nothing behind
             self._forget(update, context)
-            if remembered:
-                _dialogs(context)[chat_key(update)] = remembered
-                self._schedule_timeout(update, context, self.engine.recall_due(remembered))
             return ConversationHandler.END
         self._schedule_timeout(update, context)
         return outcome.step
@@ -329,7 +325,7 @@ def resume_timeouts(application: Application, handlers: DialogHandlers) -> None:
             if handlers.engine.active(data):
                 due = handlers.engine.due(data)
                 schedule_timeout(application, handlers, int(chat), user_id, due)
-            elif data:  # a finished dialog's remembered answer: delete it when it is stale
+            elif data:  # an answer an older version remembered after a dialog: delete it soon
                 due = handlers.engine.recall_due(data)
                 schedule_timeout(application, handlers, int(chat), user_id, due)
 
