@@ -38,6 +38,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.storage import StorageError, Store
 from bot.telegram.batching import Batch
+from bot.telegram.retry import WrappedRequest
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -161,22 +162,12 @@ def insert_callback_data(application: Application, update: Update) -> None:
         insert(update)
 
 
-class InboxRequest(BaseRequest):
+class InboxRequest(WrappedRequest):
     """The getUpdates request, keeping each fetched batch in the inbox before returning it."""
 
     def __init__(self, inner: BaseRequest, inbox: Inbox) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.inbox = inbox
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
 
     async def do_request(
         self,

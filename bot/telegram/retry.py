@@ -51,20 +51,12 @@ def _well_formed(payload: bytes) -> bool:
     return isinstance(body, dict) and body.get("ok") is True and "result" in body
 
 
-class RetryingRequest(BaseRequest):
-    """A BaseRequest that retries another one on 5xx, time-outs, network errors, bad bodies."""
+class WrappedRequest(BaseRequest):
+    """A BaseRequest around another, which does the network work: the base of the bot's two
+    wrappers (RetryingRequest for sends, bot.telegram.delivery.InboxRequest for getUpdates)."""
 
-    def __init__(
-        self, inner: BaseRequest, delays: Sequence[float] | None = None, budget: float = BUDGET
-    ) -> None:
+    def __init__(self, inner: BaseRequest) -> None:
         self.inner = inner
-        self._delays = None if delays is None else tuple(delays)
-        self.budget = budget
-
-    @property
-    def delays(self) -> tuple[float, ...]:
-        """The pauses before each retry (DELAYS, read when used, unless given)."""
-        return tuple(DELAYS) if self._delays is None else self._delays
 
     @property
     def read_timeout(self) -> float | None:
@@ -75,6 +67,22 @@ class RetryingRequest(BaseRequest):
 
     async def shutdown(self) -> None:
         await self.inner.shutdown()
+
+
+class RetryingRequest(WrappedRequest):
+    """A BaseRequest that retries another one on 5xx, time-outs, network errors, bad bodies."""
+
+    def __init__(
+        self, inner: BaseRequest, delays: Sequence[float] | None = None, budget: float = BUDGET
+    ) -> None:
+        super().__init__(inner)
+        self._delays = None if delays is None else tuple(delays)
+        self.budget = budget
+
+    @property
+    def delays(self) -> tuple[float, ...]:
+        """The pauses before each retry (DELAYS, read when used, unless given)."""
+        return tuple(DELAYS) if self._delays is None else self._delays
 
     async def do_request(
         self,

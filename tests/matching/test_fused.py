@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.matching import ANSWER, CLARIFY, FALLBACK, Matcher, MatcherError
+from bot.matching import ANSWER, FALLBACK, Matcher, MatcherError
 from bot.matching.embedding import MODEL_PATH, ModelError, StaticModel, file_sha256
+from tests.matching.contract import assert_match_row
 
 # Beside the project (as in a clone next to shared/), or named by REAL_QUESTIONS (make exports
 # it for a work tree one level deeper). Read only to measure; never copied into the project.
@@ -55,13 +56,7 @@ def test_fused_match_command_keeps_the_contract_and_is_deterministic(fused: Matc
     rows = [json.loads(line) for line in first.splitlines()]
     assert len(rows) == len(QUESTIONS)
     for question, row in zip(QUESTIONS, rows, strict=True):
-        assert row["text"] == question
-        assert row["decision"] in (ANSWER, CLARIFY, FALLBACK)
-        assert row["intent"] is None or isinstance(row["intent"], str)
-        assert 0 <= row["score"] <= 100
-        assert all({"intent", "score"} <= set(c) for c in row["candidates"])
-        scores = [c["score"] for c in row["candidates"]]
-        assert scores == sorted(scores, reverse=True)
+        assert_match_row(question, row)
         assert row == fused.match(question).as_json()  # the same decision in-process
     assert rows[0]["decision"] == ANSWER and rows[0]["intent"].startswith("dose")
     assert rows[1]["decision"] == FALLBACK and rows[1]["intent"] is None

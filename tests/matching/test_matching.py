@@ -15,6 +15,7 @@ from bot.matching.decision import ANSWER_SCORE, MARGIN
 from bot.matching.gates import MAX_LENGTH
 from bot.matching.lexical import LexicalMatcher
 from bot.text import normal_form, script_profile, words
+from tests.matching.contract import assert_match_row
 
 
 @pytest.mark.parametrize(
@@ -241,13 +242,7 @@ def test_match_command_contract(matcher: Matcher):
     out = _run_match(questions)
     assert len(out) == len(questions)
     for question, row in zip(questions, out, strict=True):
-        assert row["text"] == question
-        assert row["decision"] in (ANSWER, CLARIFY, FALLBACK)
-        assert row["intent"] is None or isinstance(row["intent"], str)
-        assert 0 <= row["score"] <= 100
-        assert all({"intent", "score"} <= set(c) for c in row["candidates"])
-        scores = [c["score"] for c in row["candidates"]]
-        assert scores == sorted(scores, reverse=True)
+        assert_match_row(question, row)
         # the same decision the bot makes
         decision = matcher.match(question)
         assert (row["decision"], row["intent"]) == (decision.decision, decision.intent)
