@@ -31,6 +31,9 @@ from bot.services import load_knowledge, matcher_kind
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "data" / "dev.yaml"
+# Published wordings, longer than the written ones (headlines, sentences from articles): timed
+# too when the file is beside the project. Read only to measure.
+REAL = Path(os.environ.get("REAL_QUESTIONS") or ROOT.parent / "shared/data/real-questions.yaml")
 ROUNDS = 3  # passes over the question set per size
 
 
@@ -125,6 +128,14 @@ def main(argv: list[str] | None = None) -> int:
                 f"{kind:>8} {factor:>4}x {r['intents']:>8} {r['examples']:>9} "
                 f"{r['startup_s']:>8.2f}s {r['p50_ms']:>6.3f}ms {r['p99_ms']:>6.3f}ms "
                 f"{r['qps']:>12.0f}"
+            )
+        if REAL.is_file():
+            real = [q.text for q in read_questions(REAL, "all")]
+            r = measure(kb, real, kind)
+            print(
+                f"{kind:>8} {'real':>5} {r['intents']:>8} {r['examples']:>9} {'':>9} "
+                f"{r['p50_ms']:>6.3f}ms {r['p99_ms']:>6.3f}ms {r['qps']:>12.0f}"
+                f"   ({len(real)} published wordings)"
             )
         calm = [q for q in questions if not build_matcher(kb).red_flag(q)]  # no early "urgent"
         r = measure(kb, long_messages(calm), kind)

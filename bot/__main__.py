@@ -1,4 +1,4 @@
-"""The command line: python -m bot [run | chat | match | check | eval | review]."""
+"""The command line: python -m bot [run | chat | match | check | eval | review | vectors]."""
 
 from __future__ import annotations
 
@@ -15,6 +15,16 @@ def _check(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
     if problems or kb is None:
         print(f"{len(problems)} problem(s) in the knowledge base", file=sys.stderr)
+        return 1
+    from bot.cli import stale_vectors
+
+    stale = stale_vectors(kb)
+    if stale:
+        print(
+            f"{len(stale)} example(s) have no stored sentence vector (the bot would encode them "
+            "at every start-up): run python -m bot vectors",
+            file=sys.stderr,
+        )
         return 1
     print(summary(kb))
     return 0
@@ -48,6 +58,12 @@ def _review(args: argparse.Namespace) -> int:
     from bot.cli import review
 
     return review(args.export)
+
+
+def _vectors(args: argparse.Namespace) -> int:
+    from bot.cli import vectors
+
+    return vectors()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     review.add_argument("--export", metavar="FILE", help="write them as YAML for curators")
     review.set_defaults(func=_review)
+    commands.add_parser(
+        "vectors", help="store every example's sentence vector, after editing intents/"
+    ).set_defaults(func=_vectors)
     args = parser.parse_args(argv)
     func = getattr(args, "func", _run)  # no command: run, as the spec says
     from bot.matching import MatcherError

@@ -47,6 +47,26 @@ def evaluate(file: str, cv: int | None = None, show: int = 0, part: str = "heldo
     return 0
 
 
+def vectors() -> int:
+    """`vectors`: store the sentence vector of every example, for a quick start-up."""
+    from bot.matching.embedding import shipped_encoder
+    from bot.matching.fused import encoder_texts
+    from bot.matching.vectors import VECTORS_PATH, store
+    from bot.services import load_knowledge
+
+    count = store(shipped_encoder(), encoder_texts(load_knowledge()))
+    print(f"{count} example vectors stored in {VECTORS_PATH}")
+    return 0
+
+
+def stale_vectors(kb) -> list[str]:
+    """The examples whose vectors `python -m bot vectors` has not stored yet."""
+    from bot.matching.fused import encoder_texts
+    from bot.matching.vectors import shipped_vectors
+
+    return shipped_vectors().missing(encoder_texts(kb))
+
+
 def _settings_or_exit():
     """Settings from the environment; a mistake is one sentence on stderr and exit status 2."""
     from bot.config import SettingsError, configure_logging, from_env

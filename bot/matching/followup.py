@@ -36,6 +36,8 @@ SUBJECTS = {
 _TAKE_IT = re.compile(
     r"\b(?:take|taking|took|takes|use|using|mix|combine)\s+(it|them|this|that)\b", re.I
 )
+# "how much should I take?": the object left out is the supplement just discussed.
+_TAKE_BARE = re.compile(r"\b(?:take|taking|use|using)\s*[?!.]*\s*$", re.I)
 _PRONOUN = re.compile(r"\b(it|its|it's|this|that|them|they|these|those)\b", re.I)
 _CONNECTOR = re.compile(
     r"^\s*(?:and|but|also|so|or|plus|then|what about|how about|what of)\b", re.I
@@ -54,7 +56,8 @@ def looks_like_follow_up(text: str) -> bool:
     count = len(words(text))
     if not count or count > MAX_WORDS:
         return False
-    return count <= BARE_WORDS or bool(_PRONOUN.search(text) or _CONNECTOR.search(text))
+    leaning = _PRONOUN.search(text) or _CONNECTOR.search(text) or _TAKE_BARE.search(text)
+    return count <= BARE_WORDS or bool(leaning)
 
 
 def expand(text: str, last_intent: str | None) -> str | None:
@@ -63,6 +66,8 @@ def expand(text: str, last_intent: str | None) -> str | None:
     topic_subject = subject(last_intent)
     if topic_subject is None or not looks_like_follow_up(text):
         return None
+    if _TAKE_BARE.search(text):
+        return f"{text.rstrip(' ?!.')} glutamine?"
     taken = _TAKE_IT.search(text)
     if taken:
         start, end = taken.span(1)

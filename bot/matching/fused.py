@@ -32,9 +32,10 @@ from bot.matching.decision import (
     Decision,
     declining,
 )
-from bot.matching.embedding import shipped_model
+from bot.matching.embedding import shipped_encoder
 from bot.matching.lexical import LexicalMatcher
 from bot.matching.semantic import SemanticScorer, softmax
+from bot.matching.vectors import shipped_vectors
 
 # Only the lexical matcher's best few scores, rounded, enter the fusion: its scores of weaker
 # intents can depend on float sums in hash order, and so on PYTHONHASHSEED.
@@ -78,6 +79,12 @@ def spelt_text(lexical: LexicalMatcher, text: str) -> str:
     return " ".join(lexical.analyzer.tokens(text)) or text
 
 
+def encoder_texts(kb: KnowledgeBase) -> list[str]:
+    """Every text the encoder reads to train on: each example as the analyzer spells it."""
+    lexical = LexicalMatcher(kb)
+    return [spelt_text(lexical, text) for _, text in labelled_examples(kb)]
+
+
 class FusedMatcher:
     """match(text) -> Decision, combining a LexicalMatcher and a SemanticScorer."""
 
@@ -101,7 +108,7 @@ class FusedMatcher:
         """The fused matcher over a knowledge base, with the shipped embedding model."""
         lexical = LexicalMatcher(kb)
         spelt = [(label, spelt_text(lexical, text)) for label, text in labelled_examples(kb)]
-        return cls(lexical, SemanticScorer(shipped_model(), spelt))
+        return cls(lexical, SemanticScorer(shipped_encoder(), spelt, shipped_vectors()))
 
     def red_flag(self, text: str) -> bool:
         """Whether the message raises a red flag (the lexical matcher's rule)."""

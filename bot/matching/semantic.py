@@ -1,8 +1,9 @@
-"""Semantic intent scores: a logistic regression over static sentence vectors (pure numpy).
+"""Semantic intent scores: a logistic regression over sentence vectors (numpy).
 
 A multinomial logistic regression is trained at start-up on the intent examples (plus the
-out-of-scope examples as one more label) over bot.matching.embedding's sentence vectors, and
-turns a message into one logit per label. Everything is deterministic: a fixed number of steps
+out-of-scope examples as one more label) over bot.matching.embedding's sentence vectors (the
+examples' come from bot.matching.vectors, stored), and turns a message into one logit per
+label. Everything is deterministic: a fixed number of steps
 from zero, float64, labels sorted, examples in the knowledge base's file order; no hash-ordered
 collection is iterated, so PYTHONHASHSEED changes nothing.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.matching.embedding import StaticModel
+from bot.matching.vectors import StoredVectors, TextEncoder
 
 # Training settings (fitted with the fusion on the tuning part of the real-wording set).
 L2 = 1e-4
@@ -71,10 +72,16 @@ class Classifier:
 class SemanticScorer:
     """Per-label logits for a message: the semantic half of the fused matcher."""
 
-    def __init__(self, model: StaticModel, examples: Sequence[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        model: TextEncoder,
+        examples: Sequence[tuple[str, str]],
+        stored: StoredVectors | None = None,
+    ) -> None:
         """examples: (label, text) pairs; the out-of-scope examples carry their own label."""
         self.model = model
-        features = model.encode([text for _, text in examples])
+        texts = [text for _, text in examples]
+        features = (stored or StoredVectors({})).encode(model, texts)
         self.classifier = Classifier.fit(features, [label for label, _ in examples])
 
     @property

@@ -126,6 +126,7 @@ def test_a_single_question_carries_no_others(matcher: Matcher):
     [
         ("glutamine", "can i take it with ibuprofen", "safety.medicines"),
         ("dose", "how long should i take it", "dose"),
+        ("dose", "how long does it take to work", "dose"),
         ("leaky_gut", "how do i know if i have it", "symptoms"),
     ],
 )
@@ -161,6 +162,8 @@ def test_expanding_names_what_it_stands_for():
     assert expand("can i take it with ibuprofen", "leaky_gut") == taken  # whatever came before
     assert expand("and for kids?", "safety") == "and for kids glutamine"
     assert expand("how is it tested", "causes") == "how is leaky gut tested"
+    # the object left out of "take" is the supplement, whatever came before
+    assert expand("how much should I take?", "leaky_gut") == "how much should I take glutamine?"
     assert expand("is it safe", "greeting") is None  # small talk gives "it" no subject
     long_one = "my sister says it helped her a lot and wonders whether her husband could try"
     assert expand(long_one, "dose") is None

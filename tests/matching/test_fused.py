@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.matching import ANSWER, FALLBACK, Matcher, MatcherError
-from bot.matching.embedding import MODEL_PATH, ModelError, StaticModel, file_sha256
+from bot.matching.embedding import MODEL_PATH, VOCAB_PATH, Encoder, ModelError, file_sha256
 from tests.matching.contract import assert_match_row
 
 # Beside the project (as in a clone next to shared/), or named by REAL_QUESTIONS (make exports
@@ -64,7 +66,7 @@ def test_fused_match_command_keeps_the_contract_and_is_deterministic(fused: Matc
 
 
 def _altered(tmp_path: Path) -> Path:
-    copy = tmp_path / "model.npz"
+    copy = tmp_path / "model.onnx"
     data = bytearray(MODEL_PATH.read_bytes())
     data[len(data) // 2] ^= 0xFF
     copy.write_bytes(bytes(data))
@@ -74,12 +76,13 @@ def _altered(tmp_path: Path) -> Path:
 def test_the_shipped_model_has_the_recorded_checksum():
     provenance = (MODEL_PATH.parent / "PROVENANCE.md").read_text(encoding="utf-8")
     assert file_sha256(MODEL_PATH) in provenance
+    assert file_sha256(VOCAB_PATH) in provenance
 
 
-@pytest.mark.parametrize("make", [lambda tmp: tmp / "absent.npz", _altered])
+@pytest.mark.parametrize("make", [lambda tmp: tmp / "absent.onnx", _altered])
 def test_a_missing_or_altered_model_is_refused_in_one_sentence(tmp_path: Path, make):
     with pytest.raises(ModelError) as caught:
-        StaticModel.load(make(tmp_path))
+        Encoder.load(make(tmp_path))
     message = str(caught.value)
     assert "\n" not in message and message.count(". ") == 0
     assert "MATCHER=lexical" in message
@@ -148,3 +151,52 @@ def test_fused_gates_decide_before_scoring(fused: Matcher):
     assert fused.match("hi").intent == "greeting"
     assert fused.match("Сколько глютамина принимать?").reason == "not_english"
     assert fused.match("ab").reason == "too_short"
+
+
+def test_every_example_has_a_stored_vector_and_check_says_when_one_has_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """Start-up reads the examples' vectors from the committed file; one missing costs ~5 ms
+    at every start, so `check` (run by `make test`) fails and names the command that helps."""
+    import bot.services
+    from bot.__main__ import main
+    from bot.cli import stale_vectors
+    from bot.services import check_knowledge, load_knowledge
+
+    assert stale_vectors(load_knowledge()) == []
+    shutil.copytree(PROJECT_ROOT / "intents", tmp_path / "intents")
+    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
+    dose = tmp_path / "intents" / "dose.yaml"
+    marker = "    examples:\n"
+    added = marker + "      - what amount of the powder suits a rower in training\n"
+    dose.write_text(dose.read_text(encoding="utf-8").replace(marker, added, 1), encoding="utf-8")
+    kb, problems = check_knowledge(tmp_path)
+    assert problems == []
+    assert len(stale_vectors(kb)) == 1
+    monkeypatch.setattr(bot.services, "check_knowledge", lambda: (kb, []))
+    assert main(["check"]) == 1
+    err = capsys.readouterr().err
+    assert "1 example(s) have no stored sentence vector" in err
+    assert "python -m bot vectors" in err
+
+
+def test_the_vectors_command_stores_what_start_up_reads(tmp_path: Path):
+    from bot.matching.vectors import StoredVectors, store, text_key
+
+    class Counting:
+        calls = 0
+
+        def encode(self, texts):
+            Counting.calls += len(texts)
+            return np.stack([np.full(384, float(len(t))) for t in texts])
+
+    path = tmp_path / "vectors.npz"
+    assert store(Counting(), ["b", "a", "b"], path) == 2
+    assert Counting.calls == 2  # each distinct text once
+    again = StoredVectors.load(path)
+    assert again.missing(["a", "b", "c"]) == ["c"]
+    assert again.vectors[text_key("b")][0] == 1.0
+    first = path.read_bytes()
+    store(Counting(), ["a", "b"], path)
+    assert path.read_bytes() == first  # the same texts give the same bytes
+    assert Counting.calls == 2  # and nothing is encoded again

@@ -1,0 +1,92 @@
+"""The intent examples' sentence vectors, computed once and committed beside the model.
+
+The encoder reads a text in about 5 ms, so the knowledge base's ~3,600 examples would cost
+~20 s at every start-up. `python -m bot vectors` stores each example's vector (float16, keyed
+by a hash of the exact text the encoder reads); start-up reads them back and encodes only the
+texts it does not find, such as an example added since. `python -m bot check` and a test say
+when the stored vectors are behind the examples, so the file never silently goes stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from bot.matching.embedding import MODEL_DIR, MODEL_SHA256
+
+log = logging.getLogger(__name__)
+
+VECTORS_PATH = MODEL_DIR / "example-vectors.npz"
+
+
+class TextEncoder(Protocol):
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def text_key(text: str) -> str:
+    """A short, stable key of the exact text (96 bits of its sha256)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+class StoredVectors:
+    """Vectors by text key, as stored; those of another encoder are ignored."""
+
+    def __init__(self, vectors: dict[str, np.ndarray]) -> None:
+        self.vectors = vectors
+
+    @classmethod
+    def load(cls, path: Path = VECTORS_PATH) -> StoredVectors:
+        """The stored vectors, or none when the file is absent or from another model."""
+        if not path.is_file():
+            return cls({})
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["model"]) != MODEL_SHA256:
+                log.warning("%s was made by another encoder: ignored", path.name)
+                return cls({})
+            keys = [str(key) for key in data["keys"]]
+            return cls(dict(zip(keys, data["vectors"].astype(np.float64), strict=True)))
+
+    def missing(self, texts: Sequence[str]) -> list[str]:
+        """The texts that have no stored vector, each once, in order."""
+        return list(dict.fromkeys(t for t in texts if text_key(t) not in self.vectors))
+
+    def encode(self, encoder: TextEncoder, texts: Sequence[str]) -> np.ndarray:
+        """float64 [N, D]: stored vectors where there are, the encoder's for the rest."""
+        absent = self.missing(texts)
+        if absent:
+            log.info(
+                "%d example(s) have no stored vector; encoding them now "
+                "(`python -m bot vectors` stores them)",
+                len(absent),
+            )
+            for text, vector in zip(absent, encoder.encode(absent), strict=True):
+                self.vectors[text_key(text)] = vector
+        return np.stack([self.vectors[text_key(t)] for t in texts])
+
+
+@lru_cache(maxsize=1)
+def shipped_vectors() -> StoredVectors:
+    """The committed vectors, read once per process (texts encoded later join them)."""
+    return StoredVectors.load()
+
+
+def store(encoder: TextEncoder, texts: Sequence[str], path: Path = VECTORS_PATH) -> int:
+    """Encode every distinct text and write them, sorted by key (the same texts give the same
+    bytes); vectors already stored are reused. Returns how many texts are stored."""
+    unique = sorted(set(texts), key=text_key)
+    vectors = StoredVectors.load(path).encode(encoder, unique) if unique else np.zeros((0, 384))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        np.savez_compressed(
+            handle,
+            model=np.array(MODEL_SHA256),
+            keys=np.array([text_key(t) for t in unique]),
+            vectors=vectors.astype(np.float16),
+        )
+    return len(unique)
