@@ -51,6 +51,9 @@ class ConversationalMatcher:
 
     def __init__(self, inner: Matcher, kb: KnowledgeBase) -> None:
         self.inner = inner
+        # The pieces of a message of several questions are read by the quick matcher (the
+        # fused matcher's lexical half): each fused reading costs ~4 ms of encoder time.
+        self.pieces: Matcher = getattr(inner, "lexical", inner)
         self.topic_of = {intent.id: intent.topic for intent in kb.intents}
         self.answer_of = {intent.id: intent.answer for intent in kb.intents}
 
@@ -106,9 +109,9 @@ class ConversationalMatcher:
         found: dict[str, Decision] = {}  # answer id -> the first piece answered with it
         before: str | None = None  # "is glutamine safe? and how much a day?": "it" carries on
         for piece in asked:
-            decision = self.inner.match(piece)
+            decision = self.pieces.match(piece)
             if not self._answers_a_question(decision) and before:
-                decision = self._follow_up(piece, decision, before)
+                decision = self._follow_up(piece, decision, before, self.pieces)
             if self._answers_a_question(decision) and decision.intent:
                 found.setdefault(self.answer_of[decision.intent], decision)
                 before = decision.intent
@@ -129,7 +132,9 @@ class ConversationalMatcher:
         answer = next((a for a in ranked if a in found), next(iter(found)))
         return replace(found[answer], reason="several_questions"), answer
 
-    def _follow_up(self, text: str, alone: Decision, last_intent: str) -> Decision:
+    def _follow_up(
+        self, text: str, alone: Decision, last_intent: str, matcher: Matcher | None = None
+    ) -> Decision:
         """A follow-up not answered confidently alone, read with the subject just discussed."""
         if alone.reason in RULED or alone.reason == RULED_SHORT or alone.also:
             return alone
@@ -138,7 +143,8 @@ class ConversationalMatcher:
         expanded = expand(without_courtesies(text) or text, last_intent)
         if expanded is None:
             return alone
-        read = self.inner.match(expanded)  # the gates again: a red flag in it answers urgent
+        # the gates again: a red flag in it answers urgent
+        read = (matcher or self.inner).match(expanded)
         if read.reason == "red_flag":
             return read
         if read.decision == ANSWER:

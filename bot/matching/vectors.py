@@ -18,11 +18,13 @@ from typing import Protocol
 
 import numpy as np
 
-from bot.matching.embedding import MODEL_DIR, MODEL_SHA256
+from bot.matching.embedding import MAX_TOKENS, MODEL_DIR, MODEL_SHA256
 
 log = logging.getLogger(__name__)
 
 VECTORS_PATH = MODEL_DIR / "example-vectors.npz"
+# Vectors are only valid for the encoder and the length it reads that made them.
+ENCODER_TAG = f"{MODEL_SHA256}:{MAX_TOKENS}"
 
 
 class TextEncoder(Protocol):
@@ -35,7 +37,7 @@ def text_key(text: str) -> str:
 
 
 class StoredVectors:
-    """Vectors by text key, as stored; those of another encoder are ignored."""
+    """Vectors by text key, as stored; those of another encoder or length are ignored."""
 
     def __init__(self, vectors: dict[str, np.ndarray]) -> None:
         self.vectors = vectors
@@ -46,8 +48,8 @@ class StoredVectors:
         if not path.is_file():
             return cls({})
         with np.load(path, allow_pickle=False) as data:
-            if str(data["model"]) != MODEL_SHA256:
-                log.warning("%s was made by another encoder: ignored", path.name)
+            if str(data["model"]) != ENCODER_TAG:
+                log.warning("%s was made by another encoder or length: ignored", path.name)
                 return cls({})
             keys = [str(key) for key in data["keys"]]
             return cls(dict(zip(keys, data["vectors"].astype(np.float64), strict=True)))
@@ -85,7 +87,7 @@ def store(encoder: TextEncoder, texts: Sequence[str], path: Path = VECTORS_PATH)
     with path.open("wb") as handle:
         np.savez_compressed(
             handle,
-            model=np.array(MODEL_SHA256),
+            model=np.array(ENCODER_TAG),
             keys=np.array([text_key(t) for t in unique]),
             vectors=vectors.astype(np.float16),
         )
