@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test lint format check eval eval-real bench clean
+.PHONY: run chat test lint format check vectors eval eval-real bench clean
 
 # Settings from .env (KEY=value lines, no quotes; see .env.example), if there is one.
 -include .env
@@ -35,6 +35,9 @@ format: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/python -m bot check
+
+vectors: $(STAMP)  ## store the sentence vectors of new or changed examples
+	$(BIN)/python -m bot vectors
 
 eval: $(STAMP)
 	$(BIN)/python -m bot eval tests/data/dev.yaml
