@@ -197,6 +197,8 @@ def _wire(application: Application, services: Services, feedback: Feedback) -> N
     """Add every handler, in the order they must be tried."""
     decide = decider(services)
     questions = Questions(services, decide, feedback)
+    if isinstance(application.update_processor, ChatOrderedProcessor):
+        application.update_processor.prepare = questions.prepare  # matching off the event loop
     # The follow-up topic of each chat (memory only); /forget drops that of the user's chat.
     application.topic_memory = questions.conversation.memory  # type: ignore[attr-defined]
     dialogs = DialogHandlers(services, questions, decide)

@@ -20,7 +20,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import filters
 
-from bot.matching import Decision
+from bot.matching import Context, Decision
 from bot.replies import Reply
 from bot.services import Services
 
@@ -115,8 +115,15 @@ Decide = Callable[..., Decision]  # (text) or (text, Context): the matcher's mat
 
 
 def decider(services: Services) -> Decide:
-    """The matcher's decision on a text, remembered: filters and handlers ask about the same."""
-    return functools.lru_cache(maxsize=1024)(services.matcher.match)
+    """The matcher's decision on a text, remembered: filters and handlers ask about the same.
+    `decide(text)` and `decide(text, None)` are one question, asked of the matcher once (its
+    encoder costs about 4 ms a reading)."""
+    remembered = functools.lru_cache(maxsize=1024)(services.matcher.match)
+
+    def decide(text: str, context: Context | None = None) -> Decision:
+        return remembered(text, context)
+
+    return decide
 
 
 class WantsDialog(filters.MessageFilter):

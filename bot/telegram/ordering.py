@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import AsyncIterator, Awaitable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
@@ -78,6 +78,9 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self.max_running = max_running
         self._running: asyncio.Semaphore | None = None
         self._lanes: dict[Hashable, _Lane] = {}
+        # Called in the update's turn, before its handlers (bot.telegram.questions: the
+        # matcher's reading, in a worker thread); a failure there only loses the head start.
+        self.prepare: Callable[[object], Awaitable[None]] | None = None
 
     async def initialize(self) -> None:
         self._running = asyncio.Semaphore(self.max_running)
@@ -100,6 +103,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             await self.initialize()
         try:
             async with self._turn(order_keys(update)), self._running:  # type: ignore[union-attr]
+                await self._prepare(update)
                 await coroutine
         finally:
             # Also after an error (python-telegram-bot has reported it): replaying an update
@@ -107,6 +111,14 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             # was cut short by the shutdown and stays in the inbox.
             if self.inbox is not None and not _cancelled():
                 await self.inbox.finished(update)
+
+    async def _prepare(self, update: object) -> None:
+        if self.prepare is None:
+            return
+        try:
+            await self.prepare(update)
+        except Exception:  # the handlers will read the update themselves
+            _LOGGER.exception("preparing an update failed; it is handled all the same")
 
     @asynccontextmanager
     async def _turn(self, keys: list[Hashable]) -> AsyncIterator[None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Update
@@ -17,7 +18,7 @@ from telegram.ext import (
 
 from bot import html
 from bot.conversation import Conversation
-from bot.matching import ANSWER
+from bot.matching import ANSWER, Context
 from bot.replies import ANSWER_DATA, TOPICS_DATA, Reply, payload_to_answer_id
 from bot.services import Services
 from bot.telegram.common import (
@@ -45,6 +46,28 @@ class Questions:
         self.decide = decide
         self.dialogs = services.dialogs
         self.conversation = Conversation(services.kb, services.replies)
+
+    async def prepare(self, update: object) -> None:
+        """Read a typed message (or inline query) in a worker thread before the handlers ask
+        about it; they then find the decision remembered. The encoder's ~4 ms run beside the
+        event loop, which meanwhile sends other replies and marks handled updates done: the
+        longer those wait, the more updates a crash leaves answered and not yet marked done."""
+        if not isinstance(update, Update):
+            return
+        if update.inline_query is not None:
+            await asyncio.to_thread(self.decide, update.inline_query.query.strip())
+            return
+        message = update.message
+        if message is None or not message.text or message.text.startswith("/"):
+            return
+        text = question_text(message)
+        context = self.conversation.context(message.chat_id)
+        await asyncio.to_thread(self._read, text, context)
+
+    def _read(self, text: str, context: Context | None) -> None:
+        self.decide(text)  # the dialog filter's question
+        if context is not None:
+            self.decide(text, context)  # the question handler's, in a chat that leans on one
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Welcome the user, or open the answer a deep link names."""

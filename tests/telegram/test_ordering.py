@@ -90,3 +90,25 @@ async def test_at_most_max_running_at_once():
         peak = max(peak, running)
     assert peak == 3
     assert len(log) == 20  # every update was handled
+
+
+async def test_each_update_is_prepared_in_its_turn_and_a_failed_preparation_loses_nothing():
+    log: list = []
+    processor = ChatOrderedProcessor()
+    application, standin = _application(processor, {}, log)
+
+    async def prepare(update: object) -> None:
+        text = update.effective_message.text  # type: ignore[attr-defined]
+        log.append((update.effective_chat.id, text, "prepared", time.monotonic()))  # type: ignore[attr-defined]
+        if text == "breaks":
+            raise RuntimeError("a preparation that fails")
+
+    processor.prepare = prepare
+    updates = [standin.message_update(t, chat_id=1) for t in ("first", "breaks", "last")]
+    await _run(application, updates)
+    events = [(text, event) for _, text, event, _ in log]
+    assert events == [
+        (text, event)
+        for text in ("first", "breaks", "last")
+        for event in ("prepared", "start", "end")
+    ]
