@@ -117,8 +117,8 @@ class FusedMatcher:
     def match(self, text: str, context: Context | None = None) -> Decision:
         """Decide what the bot does with one message."""
         ruled = self.lexical.gates.check(text)
-        if ruled is not None:
-            return ruled
+        if ruled is not None:  # an exact example of a decline intent is still a decline
+            return declining(ruled, self.lexical.declines)
         return declining(self.decide(text, self.evidence(text), self.params), self.lexical.declines)
 
     def evidence(self, text: str) -> Evidence:

@@ -209,8 +209,8 @@ class LexicalMatcher:
     def match(self, text: str, context: Context | None = None) -> Decision:
         """Decide what the bot does with one message."""
         ruled = self.gates.check(text)
-        if ruled is not None:
-            return ruled
+        if ruled is not None:  # an exact example of a decline intent is still a decline
+            return declining(ruled, self.declines)
         terms = self.analyzer.terms(text)
         decision = self.decide(text, self.story_scores(text, terms))
         # A word only out-of-scope questions use ("collagen", "zinc") means the question may be

@@ -66,8 +66,12 @@ async def test_is_30g_too_much_gets_the_studied_range(bot_chat: BotChat):
     assert "Is glutamine safe?" in reply.labels
 
 
-async def test_foods_with_glutamine_get_an_honest_answer(bot_chat: BotChat):
-    await bot_chat.send("what foods have glutamine in them")
+@pytest.mark.parametrize(
+    "question",
+    ["what foods have glutamine in them", "is there any glutamine in milk or cheese"],
+)
+async def test_foods_with_glutamine_get_an_honest_answer(bot_chat: BotChat, question: str):
+    await bot_chat.send(question)
     text = bot_chat.text()
     assert "Foods with glutamine?" in text and "What is glutamine?" not in text.split("\n")[0]
     assert "doesn't list any foods" in text

@@ -284,3 +284,15 @@ def test_the_same_text_gets_the_same_decision_whatever_the_hash_seed():
         assert result.returncode == 0, result.stderr
         runs.append(result.stdout)
     assert runs[0] == runs[1] == runs[2]
+
+
+def test_an_exact_example_of_a_decline_is_still_outside_what_the_bot_knows(
+    kb, lexical: Matcher, fused: Matcher
+):
+    """The article lists no foods: asked word for word as an example, the question is still
+    one the bot declines (`match` says fallback, not answer), whichever matcher reads it."""
+    example = kb.intent("glutamine.foods").examples[0]
+    for matcher in (lexical, fused):
+        decision = matcher.match(example)
+        assert (decision.decision, decision.intent) == (FALLBACK, "glutamine.foods")
+        assert decision.reason == "not_in_source"
