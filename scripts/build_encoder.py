@@ -34,6 +34,8 @@ NAME = "minilm-l6-int8.onnx"
 
 
 def sha256(path: Path) -> str:
+    """bot.matching.embedding.file_sha256's twin: this script runs in a build environment that
+    has torch but not the bot's own dependencies, so it imports nothing from the bot."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
