@@ -17,8 +17,9 @@ def _check(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s) in the knowledge base", file=sys.stderr)
         return 1
     from bot.cli import stale_vectors
+    from bot.services import matcher_kind
 
-    stale = stale_vectors(kb)
+    stale = stale_vectors(kb) if matcher_kind() != "lexical" else []  # lexical reads no vectors
     if stale:
         print(
             f"{len(stale)} example(s) have no stored sentence vector (the bot would encode them "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
@@ -51,6 +52,9 @@ class Analyzer:
     def __init__(self, kb: KnowledgeBase) -> None:
         self._stem = snowballstemmer.stemmer("english").stemWord
         self._stems: dict[str, str] = {}  # the stemmer is pure Python: remember its answers
+        # The Snowball stemmer keeps its working state on itself, and the bot matches in worker
+        # threads (bot.telegram.questions.prepare): one word at a time, or stems get mixed up.
+        self._stemming = threading.Lock()
         self.stopwords = kb.language.stopwords
         self.aliases: dict[tuple[str, ...], tuple[str, ...]] = {
             tuple(key.split()): tuple(value.split()) for key, value in kb.language.aliases.items()
@@ -165,7 +169,9 @@ class Analyzer:
     def stem(self, word: str) -> str:
         stem = self._stems.get(word)
         if stem is None:
-            stem = self._stems[word] = word if word == NUMBER else self._stem(word)
+            with self._stemming:
+                stem = word if word == NUMBER else self._stem(word)
+            self._stems[word] = stem
         return stem
 
     def terms(self, text: str, tokens: list[str] | None = None) -> list[str]:

@@ -36,8 +36,13 @@ SUBJECTS = {
 _TAKE_IT = re.compile(
     r"\b(?:take|taking|took|takes|use|using|mix|combine)\s+(it|them|this|that)\b", re.I
 )
-# "how much should I take?": the object left out is the supplement just discussed.
-_TAKE_BARE = re.compile(r"\b(?:take|taking|use|using)\s*[?!.]*\s*$", re.I)
+# "how much should I take?": the object left out is the supplement just discussed. Only after
+# how much / how long / how often / when: "which painkiller can I take" names its own object.
+_TAKE_BARE = re.compile(
+    r"^\W*(?:and\s+|so\s+|but\s+)?(?:how\s+(?:much|many|long|often)|when|what\s+time)\b"
+    r".*\b(?:take|taking|use|using)\s*[?!.]*\s*$",
+    re.I,
+)
 _PRONOUN = re.compile(r"\b(it|its|it's|this|that|them|they|these|those)\b", re.I)
 _CONNECTOR = re.compile(
     r"^\s*(?:and|but|also|so|or|plus|then|what about|how about|what of)\b", re.I

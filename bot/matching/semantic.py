@@ -81,7 +81,7 @@ class SemanticScorer:
         """examples: (label, text) pairs; the out-of-scope examples carry their own label."""
         self.model = model
         texts = [text for _, text in examples]
-        features = (stored or StoredVectors({})).encode(model, texts)
+        features = (stored or StoredVectors({})).encode(model, texts, drift_check=True)
         self.classifier = Classifier.fit(features, [label for label, _ in examples])
 
     @property

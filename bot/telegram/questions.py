@@ -58,8 +58,8 @@ class Questions:
             await asyncio.to_thread(self.decide, update.inline_query.query.strip())
             return
         message = update.message
-        if message is None or not message.text or message.text.startswith("/"):
-            return
+        if message is None or not QUESTION.check_update(update):
+            return  # not a question to the bot (a command; in a group, a message to others)
         text = question_text(message)
         context = self.conversation.context(message.chat_id)
         await asyncio.to_thread(self._read, text, context)

@@ -164,6 +164,11 @@ def test_expanding_names_what_it_stands_for():
     assert expand("how is it tested", "causes") == "how is leaky gut tested"
     # the object left out of "take" is the supplement, whatever came before
     assert expand("how much should I take?", "leaky_gut") == "how much should I take glutamine?"
+    assert expand("and when should i take?", "dose") == "and when should i take glutamine?"
+    assert (
+        expand("which painkiller can i take", "leaky_gut")
+        != "which painkiller can i take glutamine?"
+    )
     assert expand("is it safe", "greeting") is None  # small talk gives "it" no subject
     long_one = "my sister says it helped her a lot and wonders whether her husband could try"
     assert expand(long_one, "dose") is None

@@ -200,3 +200,30 @@ def test_the_vectors_command_stores_what_start_up_reads(tmp_path: Path):
     store(Counting(), ["a", "b"], path)
     assert path.read_bytes() == first  # the same texts give the same bytes
     assert Counting.calls == 2  # and nothing is encoded again
+
+
+def test_a_damaged_vectors_file_is_read_as_none_stored(tmp_path: Path, caplog):
+    from bot.matching.vectors import StoredVectors
+
+    path = tmp_path / "vectors.npz"
+    path.write_bytes(b"PK\x03\x04 not really a zip file")
+    assert StoredVectors.load(path).vectors == {}  # start-up encodes instead of crashing
+    assert "cannot be read" in caplog.text
+
+
+def test_vectors_made_on_a_machine_that_reads_differently_are_reported(tmp_path: Path, caplog):
+    from bot.matching.vectors import StoredVectors, store
+
+    class Reader:
+        def __init__(self, value: float) -> None:
+            self.value = value
+
+        def encode(self, texts):
+            return np.full((len(texts), 384), self.value)
+
+    path = tmp_path / "vectors.npz"
+    store(Reader(0.0), ["a", "b"], path)
+    StoredVectors.load(path).encode(Reader(0.001), ["a", "b"], drift_check=True)
+    assert "differ from this machine's reading" not in caplog.text  # float16 rounding only
+    StoredVectors.load(path).encode(Reader(0.5), ["a", "b"], drift_check=True)
+    assert "differ from this machine's reading by 0.500" in caplog.text
