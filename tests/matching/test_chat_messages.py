@@ -125,8 +125,8 @@ def test_a_single_question_carries_no_others(matcher: Matcher):
     ("last", "text", "intent"),
     [
         ("glutamine", "can i take it with ibuprofen", "safety.medicines"),
-        ("dose", "how long should i take it", "dose"),
-        ("dose", "how long does it take to work", "dose"),
+        ("dose", "how long should i take it", "dose.duration"),
+        ("dose", "how long does it take to work", "dose.duration"),
         ("leaky_gut", "how do i know if i have it", "symptoms"),
     ],
 )
