@@ -69,7 +69,8 @@ class BotProcess:
             **env,
         }
         self.process: subprocess.Popen | None = None
-        self.output: list[bytes] = []
+        self.output: list[bytes] = []  # what each process started so far printed
+        self._reader: threading.Thread | None = None
 
     def start(self, command: list[str] | None = None) -> None:
         self.process = subprocess.Popen(
@@ -80,7 +81,8 @@ class BotProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
-        threading.Thread(target=self._collect, args=(self.process,), daemon=True).start()
+        self._reader = threading.Thread(target=self._collect, args=(self.process,), daemon=True)
+        self._reader.start()
 
     def _collect(self, process: subprocess.Popen) -> None:
         with process.stdout:  # type: ignore[union-attr]
@@ -92,13 +94,19 @@ class BotProcess:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
 
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
+    def stop(self) -> str:
+        """Interrupt the bot (if still running) and return what this process printed."""
+        if self.process is None:
+            return ""
+        if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.kill()
+        if self._reader is not None:
+            self._reader.join(timeout=10)  # its output is read to the end
+        return self.output[-1].decode(errors="replace") if self.output else ""
 
     def cpu_seconds(self) -> float:
         """User and system CPU time the running process has used so far."""

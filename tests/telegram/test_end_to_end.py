@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -21,60 +20,20 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT
+from tests.support import load
 from tests.support.load import free_port, wait_for
 from tests.support.server import StandInServer
-from tests.support.standin import STAND_IN_TOKEN, BotAPIStandIn, Sent
+from tests.support.standin import STAND_IN_TOKEN, Sent
 
 TIMEOUT = 30.0
 
 
-class BotProcess:
-    """`python -m bot run` in a subprocess, and what it sent to the stand-in."""
+class BotProcess(load.BotProcess):
+    """`python -m bot run` on a SQLite file, logging at INFO, and a user talking to it."""
 
     def __init__(self, server: StandInServer, database: Path, **env: str) -> None:
+        super().__init__(server, f"sqlite:///{database}", **{"LOG_LEVEL": "INFO", **env})
         self.server = server
-        self.standin: BotAPIStandIn = server.standin
-        inherited = {
-            k: v for k, v in os.environ.items() if k not in ("WEBHOOK_URL", "WEBHOOK_SECRET")
-        }
-        self.env = {
-            **inherited,
-            "TELEGRAM_BOT_TOKEN": STAND_IN_TOKEN,
-            "TELEGRAM_BASE_URL": server.base_url,
-            "DATABASE_URL": f"sqlite:///{database}",
-            "LOG_LEVEL": "INFO",
-            **env,
-        }
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-
-    def kill(self) -> None:
-        """kill -9: no shutdown, no last flush."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def stop(self) -> str:
-        """Interrupt the bot (if still running) and return everything it printed."""
-        if self.process is None:
-            return ""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-        try:
-            output, _ = self.process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            output, _ = self.process.communicate()
-        return output.decode()
 
     def replies_after(self, count: int, expected: int = 1) -> list[Sent]:
         wait_for(lambda: len(self.standin.sent) >= count + expected, "the bot's reply")
