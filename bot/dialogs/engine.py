@@ -207,8 +207,10 @@ class Engine:
         With `clarify`, a question the matcher is unsure of gets its "did you mean" too. A
         question asking for another dialog switches to it.
         """
-        if len(words(text)) < 2:
-            return None  # one word ("old", "heavy") is a try at an answer, not a question
+        if len([word for word in words(text) if len(word) > 1 and not word.isdigit()]) < 2:
+            # One word ("old", "heavy") or a number with its unit ("1e309 kg") is a try at an
+            # answer, not a question.
+            return None
         decision = self.matcher.match(text)
         if decision.decision != ANSWER and not (clarify and decision.decision == CLARIFY):
             return None

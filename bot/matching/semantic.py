@@ -1,11 +1,13 @@
-"""Semantic intent scores: a logistic regression over sentence vectors (numpy).
+"""Semantic intent scores: a logistic regression and nearest examples over sentence vectors.
 
 A multinomial logistic regression is trained at start-up on the intent examples (plus the
 out-of-scope examples as one more label) over bot.matching.embedding's sentence vectors (the
 examples' come from bot.matching.vectors, stored), and turns a message into one logit per
-label. Everything is deterministic: a fixed number of steps
-from zero, float64, labels sorted, examples in the knowledge base's file order; no hash-ordered
-collection is iterated, so PYTHONHASHSEED changes nothing.
+label. Beside it, the cosine of the message's vector to each label's nearest example: the
+regression draws one broad region per label, while a question worded like one particular
+example (a headline, a story) is best told by that example. Everything is deterministic: a
+fixed number of steps from zero, labels sorted, examples in the knowledge base's file order; no
+hash-ordered collection is iterated, so PYTHONHASHSEED changes nothing.
 """
 
 from __future__ import annotations
@@ -69,8 +71,16 @@ class Classifier:
         return np.c_[features - self.mean, np.ones(len(features))] @ self.weights
 
 
+@dataclass(frozen=True)
+class SemanticScores:
+    """What the semantic half says of one message, one value per label (in `labels` order)."""
+
+    logits: np.ndarray  # the logistic regression's
+    nearest: np.ndarray  # cosine to the label's most similar example, in [-1, 1]
+
+
 class SemanticScorer:
-    """Per-label logits for a message: the semantic half of the fused matcher."""
+    """Per-label scores for a message: the semantic half of the fused matcher."""
 
     def __init__(
         self,
@@ -82,12 +92,24 @@ class SemanticScorer:
         self.model = model
         texts = [text for _, text in examples]
         features = (stored or StoredVectors({})).encode(model, texts, drift_check=True)
-        self.classifier = Classifier.fit(features, [label for label, _ in examples])
+        labels = [label for label, _ in examples]
+        self.classifier = Classifier.fit(features, labels)
+        # The examples' vectors grouped by label, in `labels` order (a stable sort keeps file
+        # order within a label), and where each label's block starts: for the nearest example.
+        rank = {label: n for n, label in enumerate(self.classifier.labels)}
+        order = sorted(range(len(labels)), key=lambda n: rank[labels[n]])
+        self.examples = np.ascontiguousarray(features[order])
+        grouped = [rank[labels[n]] for n in order]
+        self.starts = np.array([grouped.index(n) for n in range(len(rank))])
 
     @property
     def labels(self) -> tuple[str, ...]:
         return self.classifier.labels
 
-    def logits(self, text: str) -> np.ndarray:
-        """Raw logits of one message, in the order of `labels`."""
-        return self.classifier.logits(self.model.encode([text]))[0]
+    def scores(self, text: str) -> SemanticScores:
+        """Both scores of one message, from one reading by the encoder."""
+        vector = self.model.encode([text])
+        cosines = self.examples @ vector[0]  # unit vectors: the dot product is the cosine
+        return SemanticScores(
+            self.classifier.logits(vector)[0], np.maximum.reduceat(cosines, self.starts)
+        )

@@ -127,7 +127,8 @@ def test_a_single_question_carries_no_others(matcher: Matcher):
         ("glutamine", "can i take it with ibuprofen", "safety.medicines"),
         ("dose", "how long should i take it", "dose.duration"),
         ("dose", "how long does it take to work", "dose.duration"),
-        ("leaky_gut", "how do i know if i have it", "symptoms"),
+        ("leaky_gut", "is it real or a myth", "leaky_gut"),
+        ("glutamine", "what about during pregnancy", "safety.pregnancy"),
     ],
 )
 def test_a_follow_up_reads_it_as_the_topic_just_answered(

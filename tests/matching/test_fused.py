@@ -227,3 +227,42 @@ def test_vectors_made_on_a_machine_that_reads_differently_are_reported(tmp_path:
     assert "differ from this machine's reading" not in caplog.text  # float16 rounding only
     StoredVectors.load(path).encode(Reader(0.5), ["a", "b"], drift_check=True)
     assert "differ from this machine's reading by 0.500" in caplog.text
+
+
+class _Fixed:
+    """A stand-in encoder: each text's vector is given, so cosines are known exactly."""
+
+    def __init__(self, vectors: dict[str, list[float]]) -> None:
+        self.vectors = {text: np.array(v) / np.linalg.norm(v) for text, v in vectors.items()}
+
+    def encode(self, texts):
+        return np.stack([self.vectors[text] for text in texts])
+
+
+def test_the_nearest_example_of_each_label_scores_a_message():
+    from bot.matching.semantic import SemanticScorer
+    from bot.matching.vectors import StoredVectors
+
+    encoder = _Fixed(
+        {
+            "b one": [1, 0, 0],
+            "a one": [0, 1, 0],
+            "b two": [0, 0, 1],
+            "a two": [1, 1, 0],
+            "message": [0, 0.6, 0.8],
+        }
+    )
+    examples = [("b", "b one"), ("a", "a one"), ("b", "b two"), ("a", "a two")]
+    scorer = SemanticScorer(encoder, examples, StoredVectors({}))
+    scores = scorer.scores("message")
+    assert scorer.labels == ("a", "b")
+    # a: best of 0.6 ("a one") and 0.42 ("a two"); b: best of 0 ("b one") and 0.8 ("b two"),
+    # although the examples of both labels come interleaved.
+    assert scores.nearest == pytest.approx([0.6, 0.8])
+    assert scores.logits.shape == (2,)
+
+
+def test_a_headline_worded_like_one_example_is_answered(fused: Matcher):
+    # A headline, not a question, in words none of the examples uses together.
+    decision = fused.match("Glutamine and Children: A Guide for Mums and Dads")
+    assert (decision.decision, decision.intent) == (ANSWER, "safety.children")

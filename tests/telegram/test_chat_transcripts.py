@@ -56,6 +56,7 @@ async def test_a_follow_up_reads_it_as_the_answer_just_given(bot_chat: BotChat, 
         ("how much glutamine should i take", "how long should i take it", "dose.duration"),
         ("what is leaky gut", "how do i know if i have it", "symptoms"),
         ("what is glutamine", "and for kids?", "safety.children"),
+        ("what is glutamine", "what about during pregnancy", "safety.pregnancy"),
     ],
 )
 async def test_follow_ups_after_an_answer(
