@@ -98,7 +98,7 @@ class SemanticScorer:
         # order within a label), and where each label's block starts: for the nearest example.
         rank = {label: n for n, label in enumerate(self.classifier.labels)}
         order = sorted(range(len(labels)), key=lambda n: rank[labels[n]])
-        self.examples = np.ascontiguousarray(features[order])
+        self.examples = np.ascontiguousarray(features[order], dtype=np.float32)
         grouped = [rank[labels[n]] for n in order]
         self.starts = np.array([grouped.index(n) for n in range(len(rank))])
 
@@ -109,7 +109,8 @@ class SemanticScorer:
     def scores(self, text: str) -> SemanticScores:
         """Both scores of one message, from one reading by the encoder."""
         vector = self.model.encode([text])
-        cosines = self.examples @ vector[0]  # unit vectors: the dot product is the cosine
+        # Unit vectors: the dot product is the cosine; float32 halves the time of this product.
+        cosines = (self.examples @ vector[0].astype(np.float32)).astype(np.float64)
         return SemanticScores(
             self.classifier.logits(vector)[0], np.maximum.reduceat(cosines, self.starts)
         )

@@ -11,10 +11,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.config import PROJECT_ROOT
 from bot.matching import ANSWER, FALLBACK, Matcher, MatcherError
-from bot.matching.embedding import MODEL_PATH, VOCAB_PATH, Encoder, ModelError, file_sha256
+from bot.matching.embedding import (
+    MODEL_PATH,
+    VOCAB_PATH,
+    Encoder,
+    ModelError,
+    file_sha256,
+    shipped_encoder,
+)
 from tests.matching.contract import assert_match_row
 
 # Beside the project (as in a clone next to shared/), or named by REAL_QUESTIONS (make exports
@@ -266,3 +275,47 @@ def test_a_headline_worded_like_one_example_is_answered(fused: Matcher):
     # A headline, not a question, in words none of the examples uses together.
     decision = fused.match("Glutamine and Children: A Guide for Mums and Dads")
     assert (decision.decision, decision.intent) == (ANSWER, "safety.children")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "glutamine",
+                "Leaky",
+                "gut,",
+                "¿qué?",
+                "naïve",
+                "ΣΑΣ",
+                "漢字",
+                "\u200b",
+                "\x1c",
+                "\u00a0",
+                "\t",
+                " ",
+                "\n",
+                "x" * 120,
+                "un-believable!",
+                "...",
+                "İstanbul",
+            ]
+        ),
+        max_size=400,
+    ).map("".join)
+)
+def test_a_long_text_is_tokenised_as_its_beginning(text: str):
+    # Reading only a prefix of a long message must give exactly the ids the whole text starts
+    # with: otherwise a long message would get another vector than its stored twin.
+    tokenizer = shipped_encoder().tokenizer
+    for limit in (1, 22, 200):
+        assert tokenizer.encode(text, limit) == tokenizer.encode(text)[:limit]
+
+
+def test_a_control_character_that_looks_like_a_space_does_not_cut_a_word():
+    # U+001C is whitespace to Python but dropped by BERT's cleaning ("un\x1cbelievable" is
+    # the one word "unbelievable"): the prefix must not be cut there, before character 512.
+    text = "a " * 254 + "un\x1cbelievable" + " tail" * 50
+    tokenizer = shipped_encoder().tokenizer
+    for limit in (255, 256, 258):
+        assert tokenizer.encode(text, limit) == tokenizer.encode(text)[:limit]
