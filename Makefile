@@ -36,7 +36,7 @@ format: $(STAMP)
 check: $(STAMP)
 	$(BIN)/python -m bot check
 
-vectors: $(STAMP)  ## store the sentence vectors of new or changed examples
+vectors: $(STAMP)  ## store the sentence vectors of new or changed examples, and the regression
 	$(BIN)/python -m bot vectors
 
 eval: $(STAMP)

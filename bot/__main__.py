@@ -27,6 +27,15 @@ def _check(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    from bot.matching.fused import classifier_is_current
+
+    if matcher_kind() != "lexical" and not classifier_is_current(kb):
+        print(
+            "the stored regression was trained on other examples (the bot would train it at "
+            "every start-up): run python -m bot vectors",
+            file=sys.stderr,
+        )
+        return 1
     print(summary(kb))
     return 0
 

@@ -48,14 +48,19 @@ def evaluate(file: str, cv: int | None = None, show: int = 0, part: str = "heldo
 
 
 def vectors() -> int:
-    """`vectors`: store the sentence vector of every example, for a quick start-up."""
+    """`vectors`: store the sentence vector of every example and the regression trained on
+    them, for a quick start-up."""
     from bot.matching.embedding import shipped_encoder
-    from bot.matching.fused import encoder_texts
+    from bot.matching.fused import encoder_texts, store_classifier
+    from bot.matching.semantic import CLASSIFIER_PATH
     from bot.matching.vectors import VECTORS_PATH, store
     from bot.services import load_knowledge
 
-    count = store(shipped_encoder(), encoder_texts(load_knowledge()))
+    kb = load_knowledge()
+    count = store(shipped_encoder(), encoder_texts(kb))
     print(f"{count} example vectors stored in {VECTORS_PATH}")
+    store_classifier(kb)
+    print(f"the regression trained on them stored in {CLASSIFIER_PATH}")
     return 0
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -38,8 +39,15 @@ from bot.matching.decision import (
 )
 from bot.matching.embedding import shipped_encoder
 from bot.matching.lexical import LexicalMatcher
-from bot.matching.semantic import SemanticScorer, SemanticScores, softmax
-from bot.matching.vectors import shipped_vectors
+from bot.matching.semantic import (
+    CLASSIFIER_PATH,
+    Classifier,
+    SemanticScorer,
+    SemanticScores,
+    softmax,
+    training_key,
+)
+from bot.matching.vectors import StoredVectors, shipped_vectors, text_key
 
 # Only the lexical matcher's best few scores, rounded, enter the fusion: its scores of weaker
 # intents can depend on float sums in hash order, and so on PYTHONHASHSEED.
@@ -87,8 +95,35 @@ def spelt_text(lexical: LexicalMatcher, text: str) -> str:
 
 def encoder_texts(kb: KnowledgeBase) -> list[str]:
     """Every text the encoder reads to train on: each example as the analyzer spells it."""
+    return [text for _, text in spelt_examples(kb)]
+
+
+def spelt_examples(kb: KnowledgeBase) -> list[tuple[str, str]]:
+    """(label, text as the encoder reads it) for every example, in file order."""
     lexical = LexicalMatcher(kb)
-    return [spelt_text(lexical, text) for _, text in labelled_examples(kb)]
+    return [(label, spelt_text(lexical, text)) for label, text in labelled_examples(kb)]
+
+
+def store_classifier(kb: KnowledgeBase, path: Path = CLASSIFIER_PATH) -> None:
+    """Train the regression on the stored vectors of every example, as start-up would, and
+    store it (after bot.matching.vectors.store)."""
+    spelt = spelt_examples(kb)
+    features = StoredVectors.load().encode(shipped_encoder(), [text for _, text in spelt])
+    labels = [label for label, _ in spelt]
+    Classifier.fit(features, labels).save(path, training_key(features, labels))
+
+
+def classifier_is_current(kb: KnowledgeBase, path: Path | None = None) -> bool:
+    """Whether start-up will find its regression stored (every vector stored, and the
+    regression trained on them), so that it trains nothing."""
+    path = path or CLASSIFIER_PATH
+    stored = shipped_vectors()
+    spelt = spelt_examples(kb)
+    texts = [text for _, text in spelt]
+    if stored.missing(texts):
+        return False
+    features = np.stack([stored.vectors[text_key(text)] for text in texts])
+    return Classifier.load(path, training_key(features, [label for label, _ in spelt])) is not None
 
 
 class FusedMatcher:
@@ -114,7 +149,8 @@ class FusedMatcher:
         """The fused matcher over a knowledge base, with the shipped embedding model."""
         lexical = LexicalMatcher(kb)
         spelt = [(label, spelt_text(lexical, text)) for label, text in labelled_examples(kb)]
-        return cls(lexical, SemanticScorer(shipped_encoder(), spelt, shipped_vectors()))
+        semantic = SemanticScorer(shipped_encoder(), spelt, shipped_vectors(), CLASSIFIER_PATH)
+        return cls(lexical, semantic)
 
     def red_flag(self, text: str) -> bool:
         """Whether the message raises a red flag (the lexical matcher's rule)."""

@@ -12,17 +12,28 @@ hash-ordered collection is iterated, so PYTHONHASHSEED changes nothing.
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from bot.matching.embedding import MODEL_DIR
 from bot.matching.vectors import StoredVectors, TextEncoder
+
+log = logging.getLogger(__name__)
 
 # Training settings (fitted with the fusion on the tuning part of the real-wording set).
 L2 = 1e-4
 STEPS = 120
 RATE = 12.0
+# The regression over the stored vectors, trained by `python -m bot vectors` (half a second
+# of start-up saved); used only when it was trained on exactly the features start-up has.
+CLASSIFIER_PATH = MODEL_DIR / "example-classifier.npz"
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -70,6 +81,50 @@ class Classifier:
         """One row of logits per feature row, one column per label."""
         return np.c_[features - self.mean, np.ones(len(features))] @ self.weights
 
+    @classmethod
+    def trained(cls, features: np.ndarray, labels: Sequence[str], path: Path) -> Classifier:
+        """The stored regression if it was trained on these very features and labels (with
+        these settings), else one trained now: the same weights either way."""
+        return cls.load(path, training_key(features, labels)) or cls.fit(features, labels)
+
+    @classmethod
+    def load(cls, path: Path, key: str) -> Classifier | None:
+        """The regression stored under `key`, or None (absent, damaged or trained on others)."""
+        if not path.is_file():
+            return None
+        try:
+            with path.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
+                if str(data["key"]) != key:
+                    log.info("%s was trained on other examples: training now", path.name)
+                    return None
+                labels = tuple(str(label) for label in data["labels"])
+                return cls(labels, data["weights"].astype(np.float64), data["mean"])
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+            log.warning("%s cannot be read (%s): training now", path.name, error)
+            return None
+
+    def save(self, path: Path, key: str) -> None:
+        """Write the regression atomically, under the key of what it was trained on."""
+        partial = path.with_name(path.name + ".partial")
+        with partial.open("wb") as handle:
+            np.savez(
+                handle,
+                key=np.array(key),
+                labels=np.array(self.labels),
+                weights=self.weights,
+                mean=self.mean,
+            )
+        os.replace(partial, path)
+
+
+def training_key(features: np.ndarray, labels: Sequence[str]) -> str:
+    """What a regression is a function of: the training settings, the labels in order and
+    the exact feature values."""
+    digest = hashlib.sha256(f"{L2}:{STEPS}:{RATE}\n".encode())
+    digest.update("\n".join(labels).encode("utf-8"))
+    digest.update(np.ascontiguousarray(features, dtype=np.float64).tobytes())
+    return digest.hexdigest()
+
 
 @dataclass(frozen=True)
 class SemanticScores:
@@ -87,13 +142,18 @@ class SemanticScorer:
         model: TextEncoder,
         examples: Sequence[tuple[str, str]],
         stored: StoredVectors | None = None,
+        trained: Path | None = None,
     ) -> None:
-        """examples: (label, text) pairs; the out-of-scope examples carry their own label."""
+        """examples: (label, text) pairs; the out-of-scope examples carry their own label.
+        trained: where a regression trained by `python -m bot vectors` may be stored."""
         self.model = model
         texts = [text for _, text in examples]
         features = (stored or StoredVectors({})).encode(model, texts, drift_check=True)
         labels = [label for label, _ in examples]
-        self.classifier = Classifier.fit(features, labels)
+        if trained is None:
+            self.classifier = Classifier.fit(features, labels)
+        else:
+            self.classifier = Classifier.trained(features, labels, trained)
         # The examples' vectors grouped by label, in `labels` order (a stable sort keeps file
         # order within a label), and where each label's block starts: for the nearest example.
         rank = {label: n for n, label in enumerate(self.classifier.labels)}

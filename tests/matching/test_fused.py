@@ -319,3 +319,52 @@ def test_a_control_character_that_looks_like_a_space_does_not_cut_a_word():
     tokenizer = shipped_encoder().tokenizer
     for limit in (255, 256, 258):
         assert tokenizer.encode(text, limit) == tokenizer.encode(text)[:limit]
+
+
+def test_the_stored_regression_is_the_one_start_up_would_train():
+    # Start-up reads the regression `python -m bot vectors` trained instead of training it
+    # (half a second); it must be exactly the one training would give, or decisions change.
+    from bot.matching.fused import classifier_is_current, spelt_examples
+    from bot.matching.semantic import CLASSIFIER_PATH, Classifier, training_key
+    from bot.matching.vectors import shipped_vectors
+    from bot.services import load_knowledge
+
+    kb = load_knowledge()
+    assert classifier_is_current(kb)
+    spelt = spelt_examples(kb)
+    features = shipped_vectors().encode(shipped_encoder(), [text for _, text in spelt])
+    labels = [label for label, _ in spelt]
+    stored = Classifier.load(CLASSIFIER_PATH, training_key(features, labels))
+    fresh = Classifier.fit(features, labels)
+    assert stored is not None and stored.labels == fresh.labels
+    assert np.array_equal(stored.weights, fresh.weights)
+    assert np.array_equal(stored.mean, fresh.mean)
+
+
+def test_a_regression_trained_on_other_examples_is_not_used(tmp_path: Path, caplog):
+    from bot.matching.semantic import Classifier, training_key
+
+    features = np.eye(4)
+    labels = ["a", "a", "b", "b"]
+    path = tmp_path / "classifier.npz"
+    Classifier.fit(features, labels).save(path, training_key(features, labels))
+    assert Classifier.load(path, training_key(features, labels)) is not None
+    other = ["a", "b", "a", "b"]  # an example moved to another intent
+    assert Classifier.load(path, training_key(features, other)) is None
+    trained = Classifier.trained(features, other, path)
+    assert np.array_equal(trained.weights, Classifier.fit(features, other).weights)
+    path.write_bytes(b"not an archive")
+    with caplog.at_level("WARNING"):
+        assert Classifier.load(path, training_key(features, labels)) is None
+    assert "cannot be read" in caplog.text
+
+
+def test_check_says_when_the_stored_regression_is_behind_the_examples(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    import bot.matching.fused
+    from bot.__main__ import main
+
+    monkeypatch.setattr(bot.matching.fused, "CLASSIFIER_PATH", tmp_path / "absent.npz")
+    assert main(["check"]) == 1
+    assert "run python -m bot vectors" in capsys.readouterr().err
