@@ -337,8 +337,9 @@ def test_the_stored_regression_is_the_one_start_up_would_train():
     stored = Classifier.load(CLASSIFIER_PATH, training_key(features, labels))
     fresh = Classifier.fit(features, labels)
     assert stored is not None and stored.labels == fresh.labels
-    assert np.array_equal(stored.weights, fresh.weights)
-    assert np.array_equal(stored.mean, fresh.mean)
+    # Bit for bit on the machine that stored it; another CPU's BLAS may sum in another order.
+    assert np.allclose(stored.weights, fresh.weights, rtol=0, atol=1e-5)
+    assert np.allclose(stored.mean, fresh.mean, rtol=0, atol=1e-9)
 
 
 def test_a_regression_trained_on_other_examples_is_not_used(tmp_path: Path, caplog):
