@@ -34,6 +34,10 @@ MAX_ANSWER_LENGTH = 200  # longer text is no answer to a step (and would only co
 _STOP = {"cancel", "stop", "quit", "exit", "nevermind", "never mind", "abort"}
 
 
+def _has_letter(word: str) -> bool:
+    return any(ch.isalpha() for ch in word)
+
+
 class Engine:
     """Runs the registry's dialogs over a mutable dict of one user's dialog data in one chat."""
 
@@ -207,9 +211,9 @@ class Engine:
         With `clarify`, a question the matcher is unsure of gets its "did you mean" too. A
         question asking for another dialog switches to it.
         """
-        if len([word for word in words(text) if len(word) > 1 and not word.isdigit()]) < 2:
-            # One word ("old", "heavy") or a number with its unit ("1e309 kg") is a try at an
-            # answer, not a question.
+        if len([word for word in words(text) if len(word) > 1 and _has_letter(word)]) < 2:
+            # Fewer than two words of letters ("old", "heavy", "1e309 kg", "1.7e2 kilos": the
+            # letter e and the digits do not count) is a try at an answer, not a question.
             return None
         decision = self.matcher.match(text)
         if decision.decision != ANSWER and not (clarify and decision.decision == CLARIFY):

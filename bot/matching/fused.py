@@ -68,6 +68,12 @@ class FusionParams:
     lexical: float = 0.0
     foreign: float = 4.0
     answer: float = 0.8
+    # The softmax is relative: a message far from every example still gets a high share when
+    # one label is a little less far. An answer needs its intent's nearest example within
+    # this cosine, else it is a "did you mean" (tuning part: one right and one wrong answer
+    # fewer; of 800 lines of random words, alone or after a question word, 32 answered
+    # became 9).
+    floor: float = 0.5
     clarify: float = 0.4
     clarify_share: float = 0.25  # offer intents holding at least this share of the best's p
 
@@ -77,7 +83,7 @@ class Evidence:
     """What both halves say about one message, before any threshold."""
 
     semantic: SemanticScores  # logits and nearest-example cosines per label
-    lexical: np.ndarray  # 0-100 per label (0: the lexical matcher did not score it)
+    lexical: np.ndarray  # 0-100 per label (0: not scored; all 0 while its weight is 0)
     foreign: bool
 
 
@@ -203,7 +209,8 @@ class FusedMatcher:
             return Decision(text, FALLBACK, real[0].intent, real[0].score, shown, "out_of_scope")
         best = next(c for c in real if c.intent.split(".", 1)[0] == topic)
         confidence = 100 * by_topic[topic]
-        if by_topic[topic] >= params.answer:
+        near = float(evidence.semantic.nearest[self.labels.index(best.intent)])
+        if by_topic[topic] >= params.answer and near >= params.floor:
             return Decision(text, ANSWER, best.intent, confidence, shown, "confident")
         if by_topic[topic] >= params.clarify:
             offered = self._offer(real, params)

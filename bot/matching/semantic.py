@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 L2 = 1e-4
 STEPS = 120
 RATE = 12.0
+FIT_VERSION = 1  # raise it when `Classifier.fit` changes: a stored regression is then stale
 # The regression over the stored vectors, trained by `python -m bot vectors` (half a second
 # of start-up saved); used only when it was trained on exactly the features start-up has.
 CLASSIFIER_PATH = MODEL_DIR / "example-classifier.npz"
@@ -84,7 +85,8 @@ class Classifier:
     @classmethod
     def trained(cls, features: np.ndarray, labels: Sequence[str], path: Path) -> Classifier:
         """The stored regression if it was trained on these very features and labels (with
-        these settings), else one trained now: the same weights either way."""
+        these settings and this version of `fit`), else one trained now: the same weights
+        either way, up to the order another CPU's BLAS sums in."""
         return cls.load(path, training_key(features, labels)) or cls.fit(features, labels)
 
     @classmethod
@@ -118,9 +120,9 @@ class Classifier:
 
 
 def training_key(features: np.ndarray, labels: Sequence[str]) -> str:
-    """What a regression is a function of: the training settings, the labels in order and
-    the exact feature values."""
-    digest = hashlib.sha256(f"{L2}:{STEPS}:{RATE}\n".encode())
+    """What a regression is a function of: the version of `fit`, its settings, the labels in
+    order and the exact feature values."""
+    digest = hashlib.sha256(f"{FIT_VERSION}:{L2}:{STEPS}:{RATE}\n".encode())
     digest.update("\n".join(labels).encode("utf-8"))
     digest.update(np.ascontiguousarray(features, dtype=np.float64).tobytes())
     return digest.hexdigest()
@@ -159,8 +161,8 @@ class SemanticScorer:
         rank = {label: n for n, label in enumerate(self.classifier.labels)}
         order = sorted(range(len(labels)), key=lambda n: rank[labels[n]])
         self.examples = np.ascontiguousarray(features[order], dtype=np.float32)
-        grouped = [rank[labels[n]] for n in order]
-        self.starts = np.array([grouped.index(n) for n in range(len(rank))])
+        grouped = np.array([rank[labels[n]] for n in order])  # every label has an example
+        self.starts = np.flatnonzero(np.r_[True, np.diff(grouped) != 0])
 
     @property
     def labels(self) -> tuple[str, ...]:

@@ -47,6 +47,16 @@ async def test_every_step_accepts_a_typed_answer(bot_chat: BotChat):
     assert "lose 0.5 kg a week" in bot_chat.text()  # in the unit the goal was typed in
 
 
+async def test_a_weight_with_an_exponent_is_refused_kindly(bot_chat: BotChat):
+    await bot_chat.send("/calories")
+    await bot_chat.send("lose 0.5 kg a week")
+    await bot_chat.send("male")
+    await bot_chat.send("40 years")
+    await bot_chat.send("180 cm")
+    [reply] = await bot_chat.send("1.7e2 kg")  # one reply: not answered as a question
+    assert "exponent" in reply.text
+
+
 async def test_a_question_fills_what_it_already_says(bot_chat: BotChat):
     replies = await bot_chat.send(
         "how many calories should I eat to lose 1 lb a week? I'm a 35 year old woman, "
