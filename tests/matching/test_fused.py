@@ -351,9 +351,12 @@ def test_the_stored_regression_is_the_one_start_up_would_train():
     stored = Classifier.load(CLASSIFIER_PATH, training_key(features, labels))
     fresh = Classifier.fit(features, labels)
     assert stored is not None and stored.labels == fresh.labels
-    # Bit for bit on the machine that stored it; another CPU's BLAS may sum in another order.
-    assert np.allclose(stored.weights, fresh.weights, rtol=0, atol=1e-5)
+    # Not bit for bit: BLAS sums in an order that depends on the CPU and its thread count
+    # (here 1e-5 apart). What decisions read, the logits, must agree far below any threshold.
     assert np.allclose(stored.mean, fresh.mean, rtol=0, atol=1e-9)
+    ours, theirs = stored.logits(features), fresh.logits(features)
+    assert np.allclose(ours, theirs, rtol=0, atol=1e-3)
+    assert (ours.argmax(1) == theirs.argmax(1)).all()
 
 
 def test_a_regression_trained_on_other_examples_is_not_used(tmp_path: Path, caplog):
