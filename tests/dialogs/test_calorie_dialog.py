@@ -34,12 +34,14 @@ async def test_calories_by_buttons_to_the_result(bot_chat: BotChat):
     assert "Start again" in result.labels
 
 
-async def test_every_step_accepts_a_typed_answer(bot_chat: BotChat):
+async def _typed_up_to_the_weight(bot_chat: BotChat) -> None:
     await bot_chat.send("/calories")
-    await bot_chat.send("lose 0.5 kg a week")
-    await bot_chat.send("male")
-    await bot_chat.send("40 years")
-    await bot_chat.send("180 cm")
+    for answer in ("lose 0.5 kg a week", "male", "40 years", "180 cm"):
+        await bot_chat.send(answer)
+
+
+async def test_every_step_accepts_a_typed_answer(bot_chat: BotChat):
+    await _typed_up_to_the_weight(bot_chat)
     await bot_chat.send("80 kg")
     await bot_chat.send("moderately active")
     # 1730 x 1.55 = 2681.5; 0.5 kg is 1.1 lb: - 550 = 2131.5
@@ -48,11 +50,7 @@ async def test_every_step_accepts_a_typed_answer(bot_chat: BotChat):
 
 
 async def test_a_weight_with_an_exponent_is_refused_kindly(bot_chat: BotChat):
-    await bot_chat.send("/calories")
-    await bot_chat.send("lose 0.5 kg a week")
-    await bot_chat.send("male")
-    await bot_chat.send("40 years")
-    await bot_chat.send("180 cm")
+    await _typed_up_to_the_weight(bot_chat)
     [reply] = await bot_chat.send("1.7e2 kg")  # one reply: not answered as a question
     assert "exponent" in reply.text
 
