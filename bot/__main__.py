@@ -16,25 +16,12 @@ def _check(args: argparse.Namespace) -> int:
     if problems or kb is None:
         print(f"{len(problems)} problem(s) in the knowledge base", file=sys.stderr)
         return 1
-    from bot.cli import stale_vectors
+    from bot.cli import stored_behind
     from bot.services import matcher_kind
 
-    stale = stale_vectors(kb) if matcher_kind() != "lexical" else []  # lexical reads no vectors
-    if stale:
-        print(
-            f"{len(stale)} example(s) have no stored sentence vector (the bot would encode them "
-            "at every start-up): run python -m bot vectors",
-            file=sys.stderr,
-        )
-        return 1
-    from bot.matching.fused import classifier_is_current
-
-    if matcher_kind() != "lexical" and not classifier_is_current(kb):
-        print(
-            "the stored regression was trained on other examples (the bot would train it at "
-            "every start-up): run python -m bot vectors",
-            file=sys.stderr,
-        )
+    behind = stored_behind(kb) if matcher_kind() != "lexical" else None  # lexical reads none
+    if behind:
+        print(behind, file=sys.stderr)
         return 1
     print(summary(kb))
     return 0

@@ -51,25 +51,46 @@ def vectors() -> int:
     """`vectors`: store the sentence vector of every example and the regression trained on
     them, for a quick start-up."""
     from bot.matching.embedding import shipped_encoder
-    from bot.matching.fused import encoder_texts, store_classifier
+    from bot.matching.fused import spelt_examples, store_classifier
     from bot.matching.semantic import CLASSIFIER_PATH
     from bot.matching.vectors import VECTORS_PATH, store
     from bot.services import load_knowledge
 
-    kb = load_knowledge()
-    count = store(shipped_encoder(), encoder_texts(kb))
+    spelt = spelt_examples(load_knowledge())
+    count = store(shipped_encoder(), [text for _, text in spelt])
     print(f"{count} example vectors stored in {VECTORS_PATH}")
-    store_classifier(kb)
+    store_classifier(spelt)
     print(f"the regression trained on them stored in {CLASSIFIER_PATH}")
     return 0
 
 
 def stale_vectors(kb) -> list[str]:
     """The examples whose vectors `python -m bot vectors` has not stored yet."""
-    from bot.matching.fused import encoder_texts
+    from bot.matching.fused import spelt_examples
     from bot.matching.vectors import shipped_vectors
 
-    return shipped_vectors().missing(encoder_texts(kb))
+    return shipped_vectors().missing([text for _, text in spelt_examples(kb)])
+
+
+def stored_behind(kb) -> str | None:
+    """What start-up would have to do that `python -m bot vectors` could store instead (encode
+    examples, train the regression), in one sentence; None when nothing."""
+    from bot.matching.fused import classifier_is_current, spelt_examples
+    from bot.matching.vectors import shipped_vectors
+
+    spelt = spelt_examples(kb)  # once: the analyzer takes a quarter of a second to build
+    stale = shipped_vectors().missing([text for _, text in spelt])
+    if stale:
+        return (
+            f"{len(stale)} example(s) have no stored sentence vector (the bot would encode them "
+            "at every start-up): run python -m bot vectors"
+        )
+    if not classifier_is_current(spelt):
+        return (
+            "the stored regression was trained on other examples (the bot would train it at "
+            "every start-up): run python -m bot vectors"
+        )
+    return None
 
 
 def _settings_or_exit():

@@ -99,32 +99,28 @@ def spelt_text(lexical: LexicalMatcher, text: str) -> str:
     return " ".join(lexical.analyzer.tokens(text)) or text
 
 
-def encoder_texts(kb: KnowledgeBase) -> list[str]:
-    """Every text the encoder reads to train on: each example as the analyzer spells it."""
-    return [text for _, text in spelt_examples(kb)]
+Spelt = list[tuple[str, str]]  # (label, text as the encoder reads it), in file order
 
 
-def spelt_examples(kb: KnowledgeBase) -> list[tuple[str, str]]:
-    """(label, text as the encoder reads it) for every example, in file order."""
-    lexical = LexicalMatcher(kb)
+def spelt_examples(kb: KnowledgeBase, lexical: LexicalMatcher | None = None) -> Spelt:
+    """Every example the encoder reads to train on, as the analyzer spells it."""
+    lexical = lexical or LexicalMatcher(kb)
     return [(label, spelt_text(lexical, text)) for label, text in labelled_examples(kb)]
 
 
-def store_classifier(kb: KnowledgeBase, path: Path = CLASSIFIER_PATH) -> None:
+def store_classifier(spelt: Spelt, path: Path | None = None) -> None:
     """Train the regression on the stored vectors of every example, as start-up would, and
     store it (after bot.matching.vectors.store)."""
-    spelt = spelt_examples(kb)
     features = StoredVectors.load().encode(shipped_encoder(), [text for _, text in spelt])
     labels = [label for label, _ in spelt]
-    Classifier.fit(features, labels).save(path, training_key(features, labels))
+    Classifier.fit(features, labels).save(path or CLASSIFIER_PATH, training_key(features, labels))
 
 
-def classifier_is_current(kb: KnowledgeBase, path: Path | None = None) -> bool:
+def classifier_is_current(spelt: Spelt, path: Path | None = None) -> bool:
     """Whether start-up will find its regression stored (every vector stored, and the
     regression trained on them), so that it trains nothing."""
     path = path or CLASSIFIER_PATH
     stored = shipped_vectors()
-    spelt = spelt_examples(kb)
     texts = [text for _, text in spelt]
     if stored.missing(texts):
         return False
@@ -154,7 +150,7 @@ class FusedMatcher:
     def build(cls, kb: KnowledgeBase) -> FusedMatcher:
         """The fused matcher over a knowledge base, with the shipped embedding model."""
         lexical = LexicalMatcher(kb)
-        spelt = [(label, spelt_text(lexical, text)) for label, text in labelled_examples(kb)]
+        spelt = spelt_examples(kb, lexical)
         semantic = SemanticScorer(shipped_encoder(), spelt, shipped_vectors(), CLASSIFIER_PATH)
         return cls(lexical, semantic)
 

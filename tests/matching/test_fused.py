@@ -343,9 +343,8 @@ def test_the_stored_regression_is_the_one_start_up_would_train():
     from bot.matching.vectors import shipped_vectors
     from bot.services import load_knowledge
 
-    kb = load_knowledge()
-    assert classifier_is_current(kb)
-    spelt = spelt_examples(kb)
+    spelt = spelt_examples(load_knowledge())
+    assert classifier_is_current(spelt)
     features = shipped_vectors().encode(shipped_encoder(), [text for _, text in spelt])
     labels = [label for label, _ in spelt]
     stored = Classifier.load(CLASSIFIER_PATH, training_key(features, labels))
