@@ -9,7 +9,8 @@ matcher, dialogs) are built once per test session, as the bot builds them once a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,10 +27,29 @@ from bot.services import Services, build_services
 from bot.storage import SQLiteStore, Store
 from bot.telegram.app import build_application
 from bot.telegram.persistence import StorePersistence
+from tests.storage.postgres_server import INSTALL_HINT, PostgresServer, find_binaries
 from tests.support.standin import STAND_IN_TOKEN, BotAPIStandIn, Sent, StandInRequest
 
 PRIVATE = 42
 GROUP = -1001
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server per test session, for every test that asks for it. Without
+    PostgreSQL installed those tests are skipped, saying how to get it; with
+    REQUIRE_POSTGRES=1 (CI sets it) they fail instead, so CI can never pass without them."""
+    binaries = find_binaries()
+    if binaries is None:
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{INSTALL_HINT}, and REQUIRE_POSTGRES=1 requires it.")
+        pytest.skip(f"{INSTALL_HINT}; REQUIRE_POSTGRES=1 turns this skip into a failure.")
+    server = PostgresServer(binaries)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

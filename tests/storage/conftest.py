@@ -1,35 +1,14 @@
-"""Storage fixtures: both backends for real, a PostgreSQL server once per test session.
-
-Without PostgreSQL installed the PostgreSQL tests are skipped, saying how to get it; with
-REQUIRE_POSTGRES=1 (CI sets it) they fail instead, so CI can never pass without them.
-"""
+"""Storage fixtures: both backends for real (the PostgreSQL server is tests/conftest.py's)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.storage import Store, store_for
 from tests.storage.databases import QUICK
-from tests.storage.postgres_server import INSTALL_HINT, PostgresServer, find_binaries
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    binaries = find_binaries()
-    if binaries is None:
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{INSTALL_HINT}, and REQUIRE_POSTGRES=1 requires it.")
-        pytest.skip(f"{INSTALL_HINT}; REQUIRE_POSTGRES=1 turns this skip into a failure.")
-    server = PostgresServer(binaries)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

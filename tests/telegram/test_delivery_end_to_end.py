@@ -1,6 +1,7 @@
 """End to end: `python -m bot run` as its own process, many users at once (more than the ~30
 messages a second Telegram lets a bot send), `kill -9` while it is behind, a restart: every
 question is answered, none twice (give or take the moment between a reply and its bookkeeping).
+On SQLite and on a real PostgreSQL server.
 
 Figures over longer runs (three kills in 20 s, 20 and 40 users, both backends): benchmarks/
 delivery.py.
@@ -27,13 +28,22 @@ def server() -> Iterator[StandInServer]:
         yield running
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where the bot keeps its inbox: a new SQLite file, or a new database on a real
+    PostgreSQL server (whose committed rows must survive the bot's kill -9 the same way)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    return request.getfixturevalue("postgres_server").create_database()
+
+
 def _polling(standin) -> bool:
     return any(method == "getUpdates" for method, _ in list(standin.calls))
 
 
-def test_kill_9_while_behind_loses_nothing_when_polling(server: StandInServer, tmp_path: Path):
+def test_kill_9_while_behind_loses_nothing_when_polling(server: StandInServer, database: str):
     standin = server.standin
-    bot = BotProcess(server, f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    bot = BotProcess(server, database)
     users = Users(standin, 40)
     try:
         bot.start()
@@ -52,12 +62,12 @@ def test_kill_9_while_behind_loses_nothing_when_polling(server: StandInServer, t
     assert users.answered_twice() <= 2, bot.printed()
 
 
-def test_kill_9_after_200_loses_nothing_with_a_webhook(server: StandInServer, tmp_path: Path):
+def test_kill_9_after_200_loses_nothing_with_a_webhook(server: StandInServer, database: str):
     standin = server.standin
     port = free_port()
     bot = BotProcess(
         server,
-        f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        database,
         WEBHOOK_URL="https://bot.example.test/hook",
         PORT=str(port),
         WEBHOOK_SECRET=SECRET,
