@@ -27,6 +27,8 @@ TOKEN_SHAPE = re.compile(r"^[0-9]{5,20}:[A-Za-z0-9_-]{30,60}$")
 SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DEFAULT_RETENTION_DAYS = 90  # bot.feedback: days questions kept for the curators stay
 MAX_RETENTION_DAYS = 3650
+DEFAULT_DAILY_LIMIT = 1000  # bot.feedback: questions kept for the curators in any 24 hours
+MAX_DAILY_LIMIT = 1_000_000
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 BOTFATHER_HELP = (
     "Talk to @BotFather on Telegram, send /newbot, and put the token it gives you in "
@@ -48,6 +50,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     log_level: str = "INFO"
     feedback_retention_days: int = DEFAULT_RETENTION_DAYS  # how long kept questions stay
+    feedback_daily_limit: int = DEFAULT_DAILY_LIMIT  # at most this many kept in 24 hours
 
     @property
     def webhook_path(self) -> str:
@@ -149,6 +152,17 @@ def _retention_days(value: str | None) -> int:
     return int(value)
 
 
+def _daily_limit(value: str | None) -> int:
+    if value is None:
+        return DEFAULT_DAILY_LIMIT
+    if not value.isdecimal() or not 0 <= int(value) <= MAX_DAILY_LIMIT:
+        raise SettingsError(
+            f"FEEDBACK_DAILY_LIMIT must be a whole number of questions from 0 (keep none) to "
+            f"{MAX_DAILY_LIMIT}, not {value!r}."
+        )
+    return int(value)
+
+
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Read and check every setting; raise SettingsError with one sentence on the first mistake."""
     env = os.environ if env is None else env
@@ -165,6 +179,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     base_url = _base_url(get("TELEGRAM_BASE_URL"))
     database = get("DATABASE_URL")
     retention = _retention_days(get("FEEDBACK_RETENTION_DAYS"))
+    daily_limit = _daily_limit(get("FEEDBACK_DAILY_LIMIT"))
     return Settings(
         token=token,
         base_url=base_url,
@@ -174,6 +189,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         database_url=_database_url(database) if database else DEFAULT_DATABASE_URL,
         log_level=level,
         feedback_retention_days=retention,
+        feedback_daily_limit=daily_limit,
     )
 
 

@@ -12,7 +12,9 @@ What is kept for the curators (`worth_keeping`): questions the bot declined (not
 out of scope, a word only off-topic questions use) and those it asked "did you mean" about;
 an answered one only once it gets a 👎. Never kept: messages too short, too long or in another
 alphabet (nothing to learn, or too much said), red-flag messages (health data, and the bot
-must answer them, not learn from them), small talk, and who sent anything.
+must answer them, not learn from them), small talk, and who sent anything. At most
+KEPT_PER_CHAT a day from one chat (`ChatQuota`, in memory only) and FEEDBACK_DAILY_LIMIT a day
+in all (the store): one chat's flood cannot fill the table, nor crowd out everyone else's.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.knowledge import FALLBACK as FALLBACK_ANSWER
 from bot.knowledge import URGENT, KnowledgeBase
@@ -41,6 +43,8 @@ _VOTE = re.compile(r"v:([+-]):([a-z0-9_]+(?:\.[a-z0-9_]+)*):([A-Za-z0-9_-]{16})"
 _FORGET = re.compile(r"f:(yes|no):([0-9]{1,20})")
 NOT_KEPT_REASONS = frozenset({"too_short", "empty", "too_long", "not_english"})
 MAX_KEPT_TEXT = 500  # characters of a question kept (the gates decline longer ones anyway)
+KEPT_PER_CHAT = 20  # questions kept from one chat in one day (UTC); the rest are answered only
+DAY = 24 * 3600
 # What a person may type that names or reaches them: replaced before a question is kept, so
 # the curators' copy holds the question, not an address. Order matters: links and e-mail
 # addresses before @handles, and digits last.
@@ -149,6 +153,26 @@ def worth_keeping(decision: Decision) -> bool:
     if decision.decision == CLARIFY:
         return True
     return decision.decision == FALLBACK and decision.reason not in NOT_KEPT_REASONS
+
+
+@dataclass
+class ChatQuota:
+    """How many questions each chat has had kept today (UTC), in memory only: never written
+    down, and forgotten when the day turns. take() says whether one more may be kept."""
+
+    per_day: int = KEPT_PER_CHAT
+    _day: int = -1
+    _counts: dict[int, int] = field(default_factory=dict)
+
+    def take(self, chat: int, now: float) -> bool:
+        day = int(now // DAY)
+        if day != self._day:
+            self._day, self._counts = day, {}
+        count = self._counts.get(chat, 0)
+        if count >= self.per_day:
+            return False
+        self._counts[chat] = count + 1
+        return True
 
 
 def kept_question(

@@ -152,10 +152,13 @@ class BotChat:
 
 @asynccontextmanager
 async def running_bot(
-    standin: BotAPIStandIn, database: Path | Store, services: Services | None = None
+    standin: BotAPIStandIn,
+    database: Path | Store,
+    services: Services | None = None,
+    settings: Settings | None = None,
 ) -> AsyncIterator[BotChat]:
     """The real bot on a database file or a store, while the block runs (a restart is two)."""
-    application = await start_bot(standin, database, services)
+    application = await start_bot(standin, database, services, settings)
     try:
         yield BotChat(application, standin)
     finally:
@@ -173,11 +176,14 @@ def shared_services() -> Services:
 
 
 async def start_bot(
-    standin: BotAPIStandIn, database: Path | Store, services: Services | None = None
+    standin: BotAPIStandIn,
+    database: Path | Store,
+    services: Services | None = None,
+    settings: Settings | None = None,
 ) -> Application:
     store = database if isinstance(database, Store) else SQLiteStore(database)
     application = build_application(
-        Settings(token=STAND_IN_TOKEN),
+        settings or Settings(token=STAND_IN_TOKEN),
         services or shared_services(),
         request=StandInRequest(standin),
         persistence=StorePersistence(store),

@@ -8,6 +8,7 @@ import pytest
 from bot.config import SettingsError, from_env
 from bot.feedback import (
     KEY_LENGTH,
+    ChatQuota,
     VoteKeys,
     asks_to_forget,
     forget_data,
@@ -115,6 +116,22 @@ def test_forget_buttons_carry_who_asked_and_nothing_else_reads_as_one():
 def test_retention_is_90_days_unless_set():
     assert from_env({}).feedback_retention_days == 90
     assert from_env({"FEEDBACK_RETENTION_DAYS": "30"}).feedback_retention_days == 30
+
+
+def test_the_daily_limit_of_kept_questions_is_1000_unless_set():
+    assert from_env({}).feedback_daily_limit == 1000
+    assert from_env({"FEEDBACK_DAILY_LIMIT": "0"}).feedback_daily_limit == 0  # keep none
+    for value in ("-1", "many", "1e3", "1000001", "²"):
+        with pytest.raises(SettingsError, match="FEEDBACK_DAILY_LIMIT must be a whole number"):
+            from_env({"FEEDBACK_DAILY_LIMIT": value})
+
+
+def test_one_chat_has_at_most_its_quota_kept_a_day_and_the_next_day_starts_afresh():
+    quota, day = ChatQuota(per_day=3), 24 * 3600
+    noon = 20_000 * day + day / 2
+    assert [quota.take(7, noon + n) for n in range(5)] == [True, True, True, False, False]
+    assert quota.take(8, noon)  # another chat's quota is its own
+    assert quota.take(7, noon + day / 2)  # past midnight (UTC)
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "ninety", "3651", "1.5", "²"])

@@ -6,7 +6,8 @@ for the retention (90 days by default), and answered ones only while a vote may 
 (VOTE_WINDOW): a 👍 deletes the question at once, a 👎 keeps it for the retention, no vote lets
 it expire. `feedback_votes` holds each vote's key, answer id and time, so a second tap is
 recognised and the 👎 rate per answer can be counted; votes expire with the retention too.
-Nothing here names who asked.
+At most a daily limit of questions is kept (FEEDBACK_DAILY_LIMIT): a flood of messages cannot
+grow the table without bound. Nothing here names who asked.
 
 A mixin of bot.storage.store.Store: the SQL is the same on both backends.
 """
@@ -72,12 +73,19 @@ def _row(row: tuple) -> KeptQuestion:
 class FeedbackStore:
     """The Store's queries for kept questions and votes (see the module's doc)."""
 
-    async def keep_question(self, question: KeptQuestion) -> None:
-        """Keep a question (its key unique); expired waiting questions go in the same breath."""
+    async def keep_question(self, question: KeptQuestion, daily_limit: int | None = None) -> bool:
+        """Keep a question (its key unique), unless `daily_limit` questions were kept in the
+        last 24 hours; expired waiting questions go in the same breath. False: not kept."""
         now = time.time()
         candidates = json.dumps([list(pair) for pair in question.candidates])
 
-        async def work(tx: Transaction) -> None:
+        async def work(tx: Transaction) -> bool:
+            await _drop_unvoted(tx, now)
+            if daily_limit is not None:
+                sql = "SELECT COUNT(*) FROM feedback_questions WHERE asked_at >= ?"
+                rows = await tx.fetch(sql, now - DAY)
+                if int(rows[0][0]) >= daily_limit:
+                    return False
             await tx.execute(
                 f"INSERT INTO feedback_questions ({_COLUMNS}) "  # noqa: S608 - fixed names
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
@@ -91,9 +99,9 @@ class FeedbackStore:
                 question.vote,
                 float(question.asked_at or now),
             )
-            await _drop_unvoted(tx, now)
+            return True
 
-        await self._write(work)  # type: ignore[attr-defined]
+        return await self._write(work)  # type: ignore[attr-defined]
 
     async def record_vote(self, key: str, answer_id: str, vote: str) -> VoteOutcome:
         """Count one vote per key: a 👍 deletes the question, a 👎 keeps it for the curators."""

@@ -189,7 +189,10 @@ def build_application(
     application = builder.build()
     application.inbox = inbox  # type: ignore[attr-defined]
     secret = vote_secret(settings.require_token())
-    _wire(application, services, Feedback(services, settings.feedback_retention_days, secret))
+    feedback = Feedback(
+        services, settings.feedback_retention_days, secret, settings.feedback_daily_limit
+    )
+    _wire(application, services, feedback)
     return application
 
 

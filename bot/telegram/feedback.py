@@ -8,6 +8,7 @@ a vote, /privacy or /forget in the middle of a dialog leaves the dialog where it
 from __future__ import annotations
 
 import logging
+import time
 
 from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
@@ -23,9 +24,11 @@ from telegram.ext import (
 )
 
 from bot import html
+from bot.config import DEFAULT_DAILY_LIMIT
 from bot.feedback import (
     FORGET_DATA,
     VOTE_DATA,
+    ChatQuota,
     VoteKeys,
     asks_to_forget,
     closer_answers,
@@ -69,17 +72,26 @@ class _AsksToForget(filters.MessageFilter):
 class Feedback:
     """Votes on answers, the kept questions, /privacy and /forget."""
 
-    def __init__(self, services: Services, retention_days: int, secret: bytes) -> None:
+    def __init__(
+        self,
+        services: Services,
+        retention_days: int,
+        secret: bytes,
+        daily_limit: int = DEFAULT_DAILY_LIMIT,
+    ) -> None:
         self.keys = VoteKeys(secret)  # vote keys are signed: made-up data counts no vote
         self.kb = services.kb
         self.replies = services.replies
         self.retention_days = retention_days
+        self.daily_limit = daily_limit  # kept questions in any 24 hours, from every chat
+        self.quota = ChatQuota()  # kept questions per chat per day, in memory
 
     # -- what answers carry, what questions leave behind ---------------------------------
 
     async def question_reply(
         self,
         context: ContextTypes.DEFAULT_TYPE,
+        chat: int,
         text: str,
         decision: Decision,
         reply: Reply,
@@ -94,10 +106,10 @@ class Feedback:
         answer_id = self.kb.intent(decision.intent).answer if decision.intent else None
         if decision.decision == ANSWER and answer_id and votable(self.kb, answer_id):
             key = self.keys.new(answer_id)
-            await self._keep(context, kept_question(key, decision, text, answer_id))
+            await self._keep(context, chat, kept_question(key, decision, text, answer_id))
             return with_votes(reply, answer_id, key)
         if worth_keeping(decision):
-            await self._keep(context, kept_question(self.keys.new(""), decision, text))
+            await self._keep(context, chat, kept_question(self.keys.new(""), decision, text))
         return reply
 
     def button_reply(self, answer_id: str, reply: Reply) -> Reply:
@@ -106,12 +118,15 @@ class Feedback:
             return reply
         return with_votes(reply, answer_id, self.keys.new(answer_id))
 
-    async def _keep(self, context: ContextTypes.DEFAULT_TYPE, question) -> None:
+    async def _keep(self, context: ContextTypes.DEFAULT_TYPE, chat: int, question) -> None:
+        """Keep a question for the curators, within the chat's and the day's limits (past
+        them the question is answered all the same; only the curators' copy is missed)."""
         store = _store(context.application)
-        if store is None:
+        if store is None or not self.quota.take(chat, time.time()):
             return
         try:
-            await store.keep_question(question)
+            if not await store.keep_question(question, self.daily_limit):
+                _LOGGER.info("not kept for the curators: %d kept today", self.daily_limit)
         except StorageError as error:  # the answer matters more than the curators' copy
             _LOGGER.warning("could not keep a question for the curators: %s", error)
 

@@ -104,3 +104,17 @@ async def test_the_tables_have_no_column_for_a_person(store: Store, database_url
     # key, text, decision, intent, score, candidates, answer_id, vote, asked_at: nothing else
     assert len(rows["feedback_questions"][0]) == 9
     assert len(rows["feedback_votes"][0]) == 4  # key, answer_id, vote, voted_at
+
+
+async def test_no_more_than_the_daily_limit_is_kept_in_24_hours(store: Store, monkeypatch):
+    backdate(monkeypatch, DAY + 60)  # yesterday's questions do not count against today
+    for n in range(3):
+        assert await store.keep_question(question(f"y{n}aaaaaaaaaa", f"yesterday {n}"))
+    monkeypatch.undo()
+    assert await store.keep_question(question("t1aaaaaaaaaa", "today one"), 2)
+    assert await store.keep_question(question("t2aaaaaaaaaa", "today two", "clarify"), 2)
+    assert not await store.keep_question(question("t3aaaaaaaaaa", "today three"), 2)
+    assert not await store.keep_question(question("t4aaaaaaaaaa", "today four"), 0)
+    texts = sorted(q.text for q in await store.kept_questions())
+    assert texts == ["today one", "today two", "yesterday 0", "yesterday 1", "yesterday 2"]
+    assert await store.keep_question(question("t5aaaaaaaaaa", "no limit given"))

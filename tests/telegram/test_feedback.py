@@ -9,12 +9,13 @@ import time
 from pathlib import Path
 
 from bot import html
+from bot.config import Settings
 from bot.storage import SQLiteStore, Store
 from bot.storage import feedback as feedback_module
 from bot.storage.feedback import KeptQuestion
-from tests.conftest import GROUP, BotChat, running_bot
+from tests.conftest import GROUP, PRIVATE, BotChat, running_bot
 from tests.storage.databases import table_rows
-from tests.support.standin import BotAPIStandIn
+from tests.support.standin import STAND_IN_TOKEN, BotAPIStandIn
 
 DOSE_QUESTION = "how many grams of glutamine per day"
 DECLINED = "do collagen powders heal the gut"
@@ -219,3 +220,26 @@ async def test_questions_past_the_retention_are_deleted_at_start_up(tmp_path: Pa
         # hourly, so a question waiting a day for its vote goes within the hour after
         jobs = chat.application.job_queue.get_jobs_by_name("feedback-purge")
         assert len(jobs) == 1 and jobs[0].job.trigger.interval.total_seconds() <= 3600
+
+
+OFF_TOPIC = [f"do {thing} powders heal the gut" for thing in ("collagen", "bone broth", "whey")]
+
+
+async def test_one_chat_has_20_questions_kept_a_day_and_every_one_answered(bot_chat: BotChat):
+    for n in range(25):
+        await bot_chat.send(f"{OFF_TOPIC[n % 3]} if taken {n + 1} times")
+        assert "that's outside what I know" in bot_chat.text(), n  # answered all the same
+    assert len(await store_of(bot_chat).kept_questions()) == 20  # one chat cannot flood it
+    await bot_chat.send(DECLINED, chat_id=PRIVATE + 1)
+    assert len(await store_of(bot_chat).kept_questions()) == 21  # nor crowd out the others
+
+
+async def test_no_more_than_the_daily_limit_is_kept_from_every_chat(tmp_path: Path):
+    settings = Settings(token=STAND_IN_TOKEN, feedback_daily_limit=4)
+    async with running_bot(BotAPIStandIn(), tmp_path / "bot.sqlite3", settings=settings) as chat:
+        for user in range(3):
+            for text in OFF_TOPIC[:2]:
+                replies = await chat.send(text, chat_id=PRIVATE + user)
+                assert len(replies) == 1 and replies[0].text, (user, text)
+        kept = await store_of(chat).kept_questions()
+        assert [q.text for q in kept] == OFF_TOPIC[:2] * 2  # the first four, then no more
