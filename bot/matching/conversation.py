@@ -7,7 +7,8 @@ decide alike) and asks it about the right pieces:
 
 1. Red flags on the whole message first, always: an emergency anywhere wins.
 2. A long message (up to Telegram's 4,096 characters) is read in part (pieces.focus), so a
-   story cannot make matching slow; the rest of the gates decide on that part.
+   story cannot make matching slow; the rest of the gates decide on that part. One word said
+   over and over ("kg kg kg") is read as that word said once.
 3. A greeting, thanks or goodbye around a question is set aside: the question is answered.
 4. Several questions: the main one is answered (the one the whole message is answered with,
    if it is one of them, else the first one asked) and the others travel in Decision.also,
@@ -26,7 +27,13 @@ from bot.knowledge import KnowledgeBase
 from bot.matching.decision import ANSWER, CLARIFY, FALLBACK, Context, Decision
 from bot.matching.followup import expand
 from bot.matching.gates import MAX_LENGTH
-from bot.matching.pieces import asks_something, focus, questions, without_courtesies
+from bot.matching.pieces import (
+    asks_something,
+    focus,
+    one_word_repeated,
+    questions,
+    without_courtesies,
+)
 
 if TYPE_CHECKING:
     from bot.matching import Matcher
@@ -67,7 +74,7 @@ class ConversationalMatcher:
         """Decide what the bot does with one message (in a chat, after `context`)."""
         if len(text) > MAX_LENGTH or self.inner.red_flag(text):
             return self.inner.match(text)  # the gates say "too long" or "urgent"
-        read = focus(text)
+        read = one_word_repeated(text) or focus(text)
         decision = self._read(read)
         if context is not None and context.last_intent:
             decision = self._follow_up(read, decision, context.last_intent)

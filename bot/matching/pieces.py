@@ -123,3 +123,13 @@ def focus(text: str) -> str:
     if not chosen:  # one endless sentence: its end, where the question usually is
         return text[-FOCUS_LENGTH:]
     return " ".join(sentences[n] for n in sorted(chosen))
+
+
+def one_word_repeated(text: str) -> str | None:
+    """The word of a message that says one word over and over ("kg kg kg", "test test"), else
+    None. Scored whole, the repetition reads as emphasis and such a message can be answered
+    with confidence; it says no more than the word once."""
+    said = words(text)
+    if len(said) >= 2 and len(set(said)) == 1:
+        return said[0]
+    return None

@@ -9,7 +9,14 @@ from bot.matching import ANSWER, FALLBACK, Context, Matcher
 from bot.matching.amounts import ABOVE, BELOW, WITHIN, amount_in
 from bot.matching.followup import expand
 from bot.matching.language import foreign_language
-from bot.matching.pieces import FOCUS_LENGTH, READ_LENGTH, focus, questions, without_courtesies
+from bot.matching.pieces import (
+    FOCUS_LENGTH,
+    READ_LENGTH,
+    focus,
+    one_word_repeated,
+    questions,
+    without_courtesies,
+)
 
 
 def _topic(intent: str | None) -> str | None:
@@ -56,6 +63,20 @@ def test_a_greeting_or_thanks_around_a_question_answers_the_question(
 def test_a_bare_courtesy_is_still_answered_as_one(matcher: Matcher, text: str, intent: str):
     decision = matcher.match(text)
     assert (decision.decision, decision.intent) == (ANSWER, intent)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("kg kg kg", "too_short"), ("ok, ok, ok!", "too_short"), ("mg mg", "too_short")],
+)
+def test_one_word_said_over_and_over_is_read_as_the_word_once(
+    matcher: Matcher, text: str, reason: str
+):
+    # whole, "kg kg kg" read as emphasis and was answered (the infant trial's answer)
+    decision = matcher.match(text)
+    assert (decision.decision, decision.reason, decision.text) == (FALLBACK, reason, text)
+    assert matcher.match("glutamine glutamine").intent == matcher.match("glutamine").intent
+    assert one_word_repeated("is it safe safe") is None  # other words: read as written
 
 
 def test_a_greeting_with_an_off_topic_question_gets_the_honest_fallback(matcher: Matcher):
