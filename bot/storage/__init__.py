@@ -8,8 +8,9 @@ schema.py for the tables and how to add a migration.
 
 from __future__ import annotations
 
+from bot.storage.botdata import Forgotten, mentioned_users
 from bot.storage.sqlite import MEMORY, SQLiteStore, sqlite_path
-from bot.storage.store import Forgotten, StorageError, Store, mentioned_users
+from bot.storage.store import StorageError, Store
 from bot.storage.updates import InboxUpdate
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
