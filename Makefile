@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test lint format check vectors eval eval-real bench clean
+.PHONY: run chat test lint format check vectors eval eval-real frontier bench clean
 
 # Settings from .env (KEY=value lines, no quotes; see .env.example), if there is one.
 -include .env
@@ -49,6 +49,9 @@ REAL_QUESTIONS ?= $(firstword $(wildcard ../shared/data/real-questions.yaml \
 
 eval-real: $(STAMP)  ## held-out part of the real-wording set; PART=tuning|all, MATCHER=fused
 	$(BIN)/python -m bot eval $(REAL_QUESTIONS) --part $(or $(PART),heldout)
+
+frontier: $(STAMP)  ## right against wrong per answer threshold, tuning part (PART=heldout only to measure)
+	$(BIN)/python benchmarks/frontier.py $(REAL_QUESTIONS) --part $(or $(PART),tuning)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/matching.py
