@@ -141,24 +141,16 @@ def _base_url(value: str | None) -> str | None:
     return value
 
 
-def _retention_days(value: str | None) -> int:
+def _whole_number(
+    name: str, value: str | None, default: int, bounds: tuple[int, int], what: str
+) -> int:
+    """A setting that is a whole number of `what` within `bounds` (both included)."""
+    low, high = bounds
     if value is None:
-        return DEFAULT_RETENTION_DAYS
-    if not value.isdecimal() or not 1 <= int(value) <= MAX_RETENTION_DAYS:
+        return default
+    if not value.isdecimal() or not low <= int(value) <= high:
         raise SettingsError(
-            f"FEEDBACK_RETENTION_DAYS must be a whole number of days from 1 to "
-            f"{MAX_RETENTION_DAYS}, not {value!r}."
-        )
-    return int(value)
-
-
-def _daily_limit(value: str | None) -> int:
-    if value is None:
-        return DEFAULT_DAILY_LIMIT
-    if not value.isdecimal() or not 0 <= int(value) <= MAX_DAILY_LIMIT:
-        raise SettingsError(
-            f"FEEDBACK_DAILY_LIMIT must be a whole number of questions from 0 (keep none) to "
-            f"{MAX_DAILY_LIMIT}, not {value!r}."
+            f"{name} must be a whole number of {what} from {low} to {high}, not {value!r}."
         )
     return int(value)
 
@@ -178,8 +170,20 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     secret = _secret(get("WEBHOOK_SECRET"), token)
     base_url = _base_url(get("TELEGRAM_BASE_URL"))
     database = get("DATABASE_URL")
-    retention = _retention_days(get("FEEDBACK_RETENTION_DAYS"))
-    daily_limit = _daily_limit(get("FEEDBACK_DAILY_LIMIT"))
+    retention = _whole_number(
+        "FEEDBACK_RETENTION_DAYS",
+        get("FEEDBACK_RETENTION_DAYS"),
+        DEFAULT_RETENTION_DAYS,
+        (1, MAX_RETENTION_DAYS),
+        "days",
+    )
+    daily_limit = _whole_number(
+        "FEEDBACK_DAILY_LIMIT",
+        get("FEEDBACK_DAILY_LIMIT"),
+        DEFAULT_DAILY_LIMIT,
+        (0, MAX_DAILY_LIMIT),
+        "questions",
+    )
     return Settings(
         token=token,
         base_url=base_url,
