@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.text import words
+from bot.text import script_profile, words
 
 # A greeting, thanks or goodbye at the start of a message, with what usually comes with it
 # ("hi there", "thanks a lot", "ok,"). Interjections such as "ok" or "cool" count only before
@@ -128,8 +128,9 @@ def focus(text: str) -> str:
 def one_word_repeated(text: str) -> str | None:
     """The word of a message that says one word over and over ("kg kg kg", "test test"), else
     None. Scored whole, the repetition reads as emphasis and such a message can be answered
-    with confidence; it says no more than the word once."""
+    with confidence; it says no more than the word once. A message with letters of another
+    alphabet is no such message (words() drops them): the gates must see it whole."""
     said = words(text)
-    if len(said) >= 2 and len(set(said)) == 1:
+    if len(said) >= 2 and len(set(said)) == 1 and not script_profile(text)[1]:
         return said[0]
     return None

@@ -75,8 +75,23 @@ def test_one_word_said_over_and_over_is_read_as_the_word_once(
     # whole, "kg kg kg" read as emphasis and was answered (the infant trial's answer)
     decision = matcher.match(text)
     assert (decision.decision, decision.reason, decision.text) == (FALLBACK, reason, text)
-    assert matcher.match("glutamine glutamine").intent == matcher.match("glutamine").intent
     assert one_word_repeated("is it safe safe") is None  # other words: read as written
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "что такое глутамин и безопасен ли он glutamine glutamine",
+        "glutamine glutamine 谷氨酰胺是什么东西我想知道它安全不安全呢",
+        "γλουταμίνη kg kg",
+    ],
+)
+def test_a_repeated_word_beside_another_alphabet_still_reads_as_not_english(
+    matcher: Matcher, text: str
+):
+    # words() drops other alphabets, so only the whole message tells what language it is
+    assert one_word_repeated(text) is None
+    assert matcher.match(text).reason == "not_english"
 
 
 def test_a_greeting_with_an_off_topic_question_gets_the_honest_fallback(matcher: Matcher):
