@@ -13,8 +13,9 @@ out of scope, a word only off-topic questions use) and those it asked "did you m
 an answered one only once it gets a 👎. Never kept: messages too short, too long or in another
 alphabet (nothing to learn, or too much said), red-flag messages (health data, and the bot
 must answer them, not learn from them), small talk, and who sent anything. At most
-KEPT_PER_CHAT a day from one chat (`ChatQuota`, in memory only) and FEEDBACK_DAILY_LIMIT a day
-in all (the store): one chat's flood cannot fill the table, nor crowd out everyone else's.
+KEPT_PER_PERSON a day from one person (`PersonQuota`, in memory only; in a group, per member)
+and FEEDBACK_DAILY_LIMIT in any 24 hours from everyone (the store): one person's flood cannot
+fill the table, nor crowd out everyone else's.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from bot.knowledge import FALLBACK as FALLBACK_ANSWER
 from bot.knowledge import URGENT, KnowledgeBase
 from bot.matching import ANSWER, CLARIFY, FALLBACK, Decision
 from bot.replies import Button, Reply
-from bot.storage.feedback import DOWN, UP, KeptQuestion
+from bot.storage.feedback import DAY, DOWN, UP, KeptQuestion
 from bot.text import normal_form
 
 VOTE_DATA = "v:"
@@ -43,8 +44,7 @@ _VOTE = re.compile(r"v:([+-]):([a-z0-9_]+(?:\.[a-z0-9_]+)*):([A-Za-z0-9_-]{16})"
 _FORGET = re.compile(r"f:(yes|no):([0-9]{1,20})")
 NOT_KEPT_REASONS = frozenset({"too_short", "empty", "too_long", "not_english"})
 MAX_KEPT_TEXT = 500  # characters of a question kept (the gates decline longer ones anyway)
-KEPT_PER_CHAT = 20  # questions kept from one chat in one day (UTC); the rest are answered only
-DAY = 24 * 3600
+KEPT_PER_PERSON = 20  # questions kept from one person in a day (UTC); the rest only answered
 # What a person may type that names or reaches them: replaced before a question is kept, so
 # the curators' copy holds the question, not an address. Order matters: links and e-mail
 # addresses before @handles, and digits last.
@@ -62,7 +62,7 @@ FEEDBACK_MESSAGES = {
     "vote_sorry_nothing_closer": frozenset(),
     "vote_counted": frozenset(),
     "vote_stale": frozenset(),
-    "privacy": frozenset({"days"}),
+    "privacy": frozenset({"days", "per_person"}),
     "forget_confirm": frozenset(),
     "forget_yes": frozenset(),
     "forget_no": frozenset(),
@@ -156,22 +156,29 @@ def worth_keeping(decision: Decision) -> bool:
 
 
 @dataclass
-class ChatQuota:
-    """How many questions each chat has had kept today (UTC), in memory only: never written
-    down, and forgotten when the day turns. take() says whether one more may be kept."""
+class PersonQuota:
+    """How many questions each person (a user id) has had kept today (UTC), in memory only:
+    never written down, dropped with the first count after midnight, and gone on a restart
+    (which can let one person's count start again within a day)."""
 
-    per_day: int = KEPT_PER_CHAT
-    _day: int = -1
-    _counts: dict[int, int] = field(default_factory=dict)
+    per_day: int = KEPT_PER_PERSON
+    _day: int = field(default=-1, init=False)
+    _counts: dict[int, int] = field(default_factory=dict, init=False)
 
-    def take(self, chat: int, now: float) -> bool:
+    def has_room(self, person: int, now: float) -> bool:
+        """Whether one more question of this person's may be kept today."""
+        if int(now // DAY) != self._day:
+            return True
+        return self._counts.get(person, 0) < self.per_day
+
+    def take(self, person: int, now: float) -> bool:
+        """Count one more kept question of this person's, if there is room; say whether."""
         day = int(now // DAY)
         if day != self._day:
             self._day, self._counts = day, {}
-        count = self._counts.get(chat, 0)
-        if count >= self.per_day:
+        if not self.has_room(person, now):
             return False
-        self._counts[chat] = count + 1
+        self._counts[person] = self._counts.get(person, 0) + 1
         return True
 
 

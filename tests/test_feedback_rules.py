@@ -8,7 +8,7 @@ import pytest
 from bot.config import SettingsError, from_env
 from bot.feedback import (
     KEY_LENGTH,
-    ChatQuota,
+    PersonQuota,
     VoteKeys,
     asks_to_forget,
     forget_data,
@@ -126,12 +126,13 @@ def test_the_daily_limit_of_kept_questions_is_1000_unless_set():
             from_env({"FEEDBACK_DAILY_LIMIT": value})
 
 
-def test_one_chat_has_at_most_its_quota_kept_a_day_and_the_next_day_starts_afresh():
-    quota, day = ChatQuota(per_day=3), 24 * 3600
+def test_one_person_has_at_most_their_quota_kept_a_day_and_the_next_day_starts_afresh():
+    quota, day = PersonQuota(per_day=3), 24 * 3600
     noon = 20_000 * day + day / 2
     assert [quota.take(7, noon + n) for n in range(5)] == [True, True, True, False, False]
-    assert quota.take(8, noon)  # another chat's quota is its own
-    assert quota.take(7, noon + day / 2)  # past midnight (UTC)
+    assert not quota.has_room(7, noon) and quota.has_room(8, noon)  # has_room counts nothing
+    assert quota.take(8, noon)  # another person's quota is their own
+    assert quota.has_room(7, noon + day / 2) and quota.take(7, noon + day / 2)  # after midnight
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "ninety", "3651", "1.5", "²"])

@@ -6,8 +6,10 @@ for the retention (90 days by default), and answered ones only while a vote may 
 (VOTE_WINDOW): a 👍 deletes the question at once, a 👎 keeps it for the retention, no vote lets
 it expire. `feedback_votes` holds each vote's key, answer id and time, so a second tap is
 recognised and the 👎 rate per answer can be counted; votes expire with the retention too.
-At most a daily limit of questions is kept (FEEDBACK_DAILY_LIMIT): a flood of messages cannot
-grow the table without bound. Nothing here names who asked.
+A daily limit (FEEDBACK_DAILY_LIMIT) holds twice in any 24 hours: for questions kept for the
+curators (declined, "did you mean", answered with a 👎) and, apart, for answered ones waiting
+for a vote; so a flood of messages cannot grow the table without bound, and ordinary answers
+cannot use up the room of the questions the curators need. Nothing here names who asked.
 
 A mixin of bot.storage.store.Store: the SQL is the same on both backends.
 """
@@ -28,6 +30,9 @@ VOTE_WINDOW = 24 * 3600.0  # seconds an answered question waits for a vote befor
 DAY = 24 * 3600.0
 
 _COLUMNS = "key, text, decision, intent, score, candidates, answer_id, vote, asked_at"
+# The two kinds of rows the daily limit counts apart (parameter: ANSWERED).
+_KEPT = "(decision <> ? OR vote IS NOT NULL)"  # what the curators see (kept_questions)
+_WAITING = "(decision = ? AND vote IS NULL)"  # answered, waiting for a vote
 
 
 @dataclass(frozen=True)
@@ -74,18 +79,17 @@ class FeedbackStore:
     """The Store's queries for kept questions and votes (see the module's doc)."""
 
     async def keep_question(self, question: KeptQuestion, daily_limit: int | None = None) -> bool:
-        """Keep a question (its key unique), unless `daily_limit` questions were kept in the
-        last 24 hours; expired waiting questions go in the same breath. False: not kept."""
+        """Keep a question (its key unique), unless `daily_limit` of its kind (kept, or
+        waiting for a vote) came in the last 24 hours; expired waiting questions go in the
+        same breath. False: not kept."""
         now = time.time()
         candidates = json.dumps([list(pair) for pair in question.candidates])
 
         async def work(tx: Transaction) -> bool:
             await _drop_unvoted(tx, now)
-            if daily_limit is not None:
-                sql = "SELECT COUNT(*) FROM feedback_questions WHERE asked_at >= ?"
-                rows = await tx.fetch(sql, now - DAY)
-                if int(rows[0][0]) >= daily_limit:
-                    return False
+            kind = _WAITING if question.pending else _KEPT
+            if daily_limit is not None and await _count(tx, kind, now) >= daily_limit:
+                return False
             await tx.execute(
                 f"INSERT INTO feedback_questions ({_COLUMNS}) "  # noqa: S608 - fixed names
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
@@ -103,8 +107,12 @@ class FeedbackStore:
 
         return await self._write(work)  # type: ignore[attr-defined]
 
-    async def record_vote(self, key: str, answer_id: str, vote: str) -> VoteOutcome:
-        """Count one vote per key: a 👍 deletes the question, a 👎 keeps it for the curators."""
+    async def record_vote(
+        self, key: str, answer_id: str, vote: str, keep: bool = True, daily_limit: int | None = None
+    ) -> VoteOutcome:
+        """Count one vote per key: a 👍 deletes the question, a 👎 keeps it for the curators,
+        unless `keep` is False or `daily_limit` questions were kept in the last 24 hours: then
+        it is deleted too. The outcome carries the question as it was, for the reply."""
         now = time.time()
 
         async def work(tx: Transaction) -> VoteOutcome:
@@ -119,7 +127,10 @@ class FeedbackStore:
             sql = f"SELECT {_COLUMNS} FROM feedback_questions WHERE key = ?"  # noqa: S608
             rows = await tx.fetch(sql, key)
             question = _row(rows[0]) if rows else None
-            if added and vote == UP:
+            drop = vote == UP or not keep  # else a 👎 keeps it, if there is room today
+            if added and not drop and daily_limit is not None:
+                drop = await _count(tx, _KEPT, now) >= daily_limit
+            if added and drop:
                 sql = "DELETE FROM feedback_questions WHERE key = ? AND decision = ?"
                 await tx.execute(sql, key, ANSWERED)
             elif added:
@@ -162,6 +173,13 @@ class FeedbackStore:
             return Purged(questions, votes)
 
         return await self._write(work)  # type: ignore[attr-defined]
+
+
+async def _count(tx: Transaction, kind: str, now: float) -> int:
+    """How many questions of a kind (_KEPT or _WAITING) came in the last 24 hours."""
+    sql = f"SELECT COUNT(*) FROM feedback_questions WHERE {kind} AND asked_at >= ?"  # noqa: S608
+    rows = await tx.fetch(sql, ANSWERED, now - DAY)
+    return int(rows[0][0])
 
 
 async def _drop_unvoted(tx: Transaction, now: float) -> int:

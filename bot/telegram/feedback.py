@@ -28,7 +28,8 @@ from bot.config import DEFAULT_DAILY_LIMIT
 from bot.feedback import (
     FORGET_DATA,
     VOTE_DATA,
-    ChatQuota,
+    PersonQuota,
+    Vote,
     VoteKeys,
     asks_to_forget,
     closer_answers,
@@ -44,7 +45,7 @@ from bot.matching import ANSWER, Decision
 from bot.replies import TOPICS_DATA, Button, Reply, rows
 from bot.services import Services
 from bot.storage import StorageError, Store
-from bot.storage.feedback import UP
+from bot.storage.feedback import DAY, DOWN, UP, VoteOutcome
 from bot.telegram.common import NEW, QUESTION, acknowledge, markup, question_text, send
 from bot.telegram.forget import forget_user
 from bot.telegram.persistence import StorePersistence
@@ -83,15 +84,16 @@ class Feedback:
         self.kb = services.kb
         self.replies = services.replies
         self.retention_days = retention_days
-        self.daily_limit = daily_limit  # kept questions in any 24 hours, from every chat
-        self.quota = ChatQuota()  # kept questions per chat per day, in memory
+        self.daily_limit = daily_limit  # kept questions in any 24 hours, from everyone
+        self.quota = PersonQuota()  # kept questions per person per day, in memory
+        self._full_on = -1  # the day (UTC) the daily limit was last logged as reached
 
     # -- what answers carry, what questions leave behind ---------------------------------
 
     async def question_reply(
         self,
         context: ContextTypes.DEFAULT_TYPE,
-        chat: int,
+        person: int,
         text: str,
         decision: Decision,
         reply: Reply,
@@ -100,16 +102,18 @@ class Feedback:
         """The reply to a typed question, with vote buttons under an answer; keep the question
         if the curators should see it (see bot.feedback). `own` is the reply the decision
         gives (bot.conversation): a dialog's aside instead of it, or an amount compared instead
-        of the answer, is left alone; an answer with buttons for other questions is voted on."""
+        of the answer, is left alone; an answer with buttons for other questions is voted on.
+        `person` (who asked: a user id, in memory only) counts against their daily quota when
+        the question is kept for the curators; an answer waiting for a vote does not."""
         if reply != own or not own.text.startswith(self.replies.for_decision(decision).text):
             return reply
         answer_id = self.kb.intent(decision.intent).answer if decision.intent else None
         if decision.decision == ANSWER and answer_id and votable(self.kb, answer_id):
             key = self.keys.new(answer_id)
-            await self._keep(context, chat, kept_question(key, decision, text, answer_id))
+            await self._keep(context, None, kept_question(key, decision, text, answer_id))
             return with_votes(reply, answer_id, key)
         if worth_keeping(decision):
-            await self._keep(context, chat, kept_question(self.keys.new(""), decision, text))
+            await self._keep(context, person, kept_question(self.keys.new(""), decision, text))
         return reply
 
     def button_reply(self, answer_id: str, reply: Reply) -> Reply:
@@ -118,17 +122,28 @@ class Feedback:
             return reply
         return with_votes(reply, answer_id, self.keys.new(answer_id))
 
-    async def _keep(self, context: ContextTypes.DEFAULT_TYPE, chat: int, question) -> None:
-        """Keep a question for the curators, within the chat's and the day's limits (past
-        them the question is answered all the same; only the curators' copy is missed)."""
-        store = _store(context.application)
-        if store is None or not self.quota.take(chat, time.time()):
+    async def _keep(self, context: ContextTypes.DEFAULT_TYPE, person: int | None, question) -> None:
+        """Keep a question, within the person's quota (when given) and the daily limit; past
+        them it is answered all the same, only the curators' copy is missed."""
+        store, now = _store(context.application), time.time()
+        if store is None or self.daily_limit == 0:
+            return
+        if person is not None and not self.quota.take(person, now):
             return
         try:
             if not await store.keep_question(question, self.daily_limit):
-                _LOGGER.info("not kept for the curators: %d kept today", self.daily_limit)
+                self._limit_reached(now)
         except StorageError as error:  # the answer matters more than the curators' copy
             _LOGGER.warning("could not keep a question for the curators: %s", error)
+
+    def _limit_reached(self, now: float) -> None:
+        """Say once a day that the daily limit stops the keeping (not once per message)."""
+        if int(now // DAY) != self._full_on:
+            self._full_on = int(now // DAY)
+            _LOGGER.info(
+                "%d questions kept in 24 hours: no more until older ones are a day old",
+                self.daily_limit,
+            )
 
     # -- a vote ---------------------------------------------------------------------------
 
@@ -145,7 +160,7 @@ class Feedback:
             await _drop_buttons(query)  # the text stays; its buttons lead nowhere now
             await self._say(update, context, "vote_stale")
         else:
-            outcome = await store.record_vote(vote.key, vote.answer_id, vote.vote)
+            outcome = await self._record(update, store, vote)
             if outcome.counted:
                 await _toast(query, self.kb.message("vote_thanks"))
                 reply = self.after_vote(vote.answer_id, vote.vote, outcome.question)
@@ -156,6 +171,19 @@ class Feedback:
                 reply = Reply(f"{answer.text}\n\n{note}", answer.buttons)
             await self._edit(query, reply)
         raise ApplicationHandlerStop
+
+    async def _record(self, update: Update, store: Store, vote: Vote) -> VoteOutcome:
+        """Count the vote; a 👎 keeps the question only within the voter's quota and the
+        daily limit (else its words go now, and the vote still counts)."""
+        now = time.time()
+        person = update.effective_user.id if update.effective_user else None
+        keep = self.daily_limit > 0 and (person is None or self.quota.has_room(person, now))
+        outcome = await store.record_vote(
+            vote.key, vote.answer_id, vote.vote, keep and vote.vote == DOWN, self.daily_limit
+        )
+        if keep and outcome.counted and vote.vote == DOWN and outcome.question and person:
+            self.quota.take(person, now)
+        return outcome
 
     def after_vote(self, answer_id: str, vote: str, question) -> Reply:
         """The answer again, the thanks below it; after a 👎, the nearest other answers."""
@@ -190,7 +218,9 @@ class Feedback:
     async def privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/privacy: what is stored, why, for how long, and how to delete it."""
         if update.effective_message:
-            text = self.kb.message("privacy", days=self.retention_days)
+            text = self.kb.message(
+                "privacy", days=self.retention_days, per_person=self.quota.per_day
+            )
             await send(update.effective_message, Reply(text))
         raise ApplicationHandlerStop
 

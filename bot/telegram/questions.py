@@ -135,7 +135,8 @@ class Questions:
         reply = own
         if decision.decision != ANSWER:  # a bare "75 kg" is no question, but a dialog's answer
             reply = self.dialogs.aside(text) or reply
-        reply = await self.feedback.question_reply(context, chat, text, decision, reply, own)
+        person = update.effective_user.id if update.effective_user else chat
+        reply = await self.feedback.question_reply(context, person, text, decision, reply, own)
         _LOGGER.info(
             "question decided: %s %s %.0f (%s)",
             decision.decision,

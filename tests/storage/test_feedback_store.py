@@ -118,3 +118,24 @@ async def test_no_more_than_the_daily_limit_is_kept_in_24_hours(store: Store, mo
     texts = sorted(q.text for q in await store.kept_questions())
     assert texts == ["today one", "today two", "yesterday 0", "yesterday 1", "yesterday 2"]
     assert await store.keep_question(question("t5aaaaaaaaaa", "no limit given"))
+
+
+async def test_answers_waiting_for_a_vote_count_apart_from_the_kept(store: Store):
+    for n in range(2):  # two answers waiting: the limit of their own kind
+        assert await store.keep_question(question(f"a{n}aaaaaaaaaa", f"waits {n}", "answer"), 2)
+    assert not await store.keep_question(question("a2aaaaaaaaaa", "waits 2", "answer"), 2)
+    assert await store.keep_question(question("f1aaaaaaaaaa", "declined one"), 2)  # still room
+    assert await store.keep_question(question("f2aaaaaaaaaa", "declined two"), 2)
+    assert not await store.keep_question(question("f3aaaaaaaaaa", "declined three"), 2)
+    # the curators' room is full: a 👎 counts, but the question it was for is not kept
+    outcome = await store.record_vote("a0aaaaaaaaaa", "dose", DOWN, daily_limit=2)
+    assert outcome.counted and outcome.question and outcome.question.text == "waits 0"
+    assert sorted(q.text for q in await store.kept_questions()) == ["declined one", "declined two"]
+    assert await store.vote_counts() == {"dose": (0, 1)}
+
+
+async def test_a_thumbs_down_told_not_to_keep_deletes_the_question(store: Store, database_url):
+    await store.keep_question(question("a1aaaaaaaaaa", "how much per day", "answer"))
+    outcome = await store.record_vote("a1aaaaaaaaaa", "dose", DOWN, keep=False)
+    assert outcome.counted and outcome.question and outcome.question.text == "how much per day"
+    assert (await table_rows(database_url))["feedback_questions"] == []

@@ -203,7 +203,7 @@ async def test_declined_and_unsure_questions_are_kept_without_anyone_s_id(tmp_pa
 def test_the_html_of_every_feedback_text_is_what_telegram_takes(kb):
     for key in ("vote_thanks", "vote_sorry", "vote_counted", "vote_stale", "forget_confirm"):
         assert html.problems(kb.message(key)) == [], key
-    assert html.problems(kb.message("privacy", days=90)) == []
+    assert html.problems(kb.message("privacy", days=90, per_person=20)) == []
 
 
 async def test_questions_past_the_retention_are_deleted_at_start_up(tmp_path: Path, monkeypatch):
@@ -225,13 +225,45 @@ async def test_questions_past_the_retention_are_deleted_at_start_up(tmp_path: Pa
 OFF_TOPIC = [f"do {thing} powders heal the gut" for thing in ("collagen", "bone broth", "whey")]
 
 
-async def test_one_chat_has_20_questions_kept_a_day_and_every_one_answered(bot_chat: BotChat):
-    for n in range(25):
-        await bot_chat.send(f"{OFF_TOPIC[n % 3]} if taken {n + 1} times")
-        assert "that's outside what I know" in bot_chat.text(), n  # answered all the same
-    assert len(await store_of(bot_chat).kept_questions()) == 20  # one chat cannot flood it
+async def ask_off_topic(chat: BotChat, times: int, prefix: str = "", **kwargs) -> None:
+    for n in range(times):
+        await chat.send(f"{prefix}{OFF_TOPIC[n % 3]} if taken {n + 1} times", **kwargs)
+        assert "that's outside what I know" in chat.text(), n  # answered all the same
+
+
+async def test_one_person_has_20_questions_kept_a_day_and_every_one_answered(bot_chat: BotChat):
+    await ask_off_topic(bot_chat, 25)
+    assert len(await store_of(bot_chat).kept_questions()) == 20  # one person cannot flood it
     await bot_chat.send(DECLINED, chat_id=PRIVATE + 1)
     assert len(await store_of(bot_chat).kept_questions()) == 21  # nor crowd out the others
+
+
+async def test_in_a_group_each_member_has_a_quota_of_their_own(bot_chat: BotChat):
+    mention = f"@{bot_chat.application.bot.username}"
+    await ask_off_topic(bot_chat, 21, f"{mention} ", chat_id=GROUP, user_id=PRIVATE + 5)
+    await bot_chat.send(f"{mention} {DECLINED}", chat_id=GROUP, user_id=PRIVATE + 6)
+    kept = [q.text for q in await store_of(bot_chat).kept_questions()]
+    assert len(kept) == 21 and kept[-1] == DECLINED
+
+
+async def test_answers_use_none_of_the_room_the_declined_questions_need(tmp_path: Path):
+    settings = Settings(token=STAND_IN_TOKEN, feedback_daily_limit=2)
+    async with running_bot(BotAPIStandIn(), tmp_path / "bot.sqlite3", settings=settings) as chat:
+        for user in range(3):  # three answers wait for a vote (two of them may)
+            await chat.send(DOSE_QUESTION, chat_id=PRIVATE + user)
+        await chat.send(DECLINED, chat_id=PRIVATE + 3)
+        assert [q.text for q in await store_of(chat).kept_questions()] == [DECLINED]
+
+
+async def test_a_thumbs_down_past_the_quota_counts_but_keeps_nothing(bot_chat: BotChat):
+    await ask_off_topic(bot_chat, 20)
+    await bot_chat.send(DOSE_QUESTION)
+    await bot_chat.press("👎")
+    edited = bot_chat.standin.edited[-1]
+    assert "sorry it missed" in edited.text and edited.buttons  # closer answers offered
+    assert await store_of(bot_chat).vote_counts() == {"dose": (0, 1)}
+    kept = await store_of(bot_chat).kept_questions()
+    assert len(kept) == 20 and DOSE_QUESTION not in [q.text for q in kept]
 
 
 async def test_no_more_than_the_daily_limit_is_kept_from_every_chat(tmp_path: Path):
