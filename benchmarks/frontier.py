@@ -2,11 +2,13 @@
 
 The fused matcher answers when its topic's probability reaches FusionParams.answer (and the
 nearest example is close enough); lower, it asks "did you mean" or declines. This script runs
-the whole matcher (gates, chat pieces, follow-ups aside) on a labelled set once per threshold
+the matcher as `eval` does (the gates and the reading of chat messages included; there are
+no follow-ups, since no question comes after an answer) on a labelled set once per threshold
 and prints what each gives: answered right, right topic offered in "did you mean", confidently
-wrong, off-topic declined. The last rows answer whatever the reader ranks first (no threshold,
-no floor, no "did you mean"): the most a threshold could ever win with this reader and these
-examples. So it tells whether a target is a question of calibration or of reading.
+wrong, off-topic declined. The last row answers whatever the fused reader ranks first (no
+threshold, no floor, no "did you mean"; the gates still decide what they decide): the most any
+threshold could win with this reader and these examples. So it tells whether a target is a
+question of calibration or of reading.
 
 Run it on the tuning part of a real-wording set, where constants may be fitted; the held-out
 part only measures (README: "How questions are understood").
@@ -30,13 +32,14 @@ from bot.matching.conversation import ConversationalMatcher
 from bot.matching.evaluate import (
     PARTS,
     TARGET_DECLINED,
+    TARGET_RIGHT,
     TARGET_RIGHT_REAL,
     TARGET_WRONG,
     Report,
     evaluate,
     read_labelled,
 )
-from bot.matching.fused import FusedMatcher, FusionParams
+from bot.matching.fused import FusedMatcher
 from bot.services import load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no labelled set at {args.file}")
         return 1
     questions, title = read_labelled(args.file, args.part)
+    target = TARGET_RIGHT_REAL if title.startswith("real") else TARGET_RIGHT
     kb = load_knowledge()
     fused = FusedMatcher.build(kb)
     matcher = ConversationalMatcher(fused, kb)
@@ -85,14 +89,14 @@ def main(argv: list[str] | None = None) -> int:
         if values[2] <= TARGET_WRONG and values[3] >= TARGET_DECLINED:
             best = max(best or (0.0, answer), (values[0], answer))
     # No threshold at all: whatever ranks first is answered, unless the top topic is off-topic.
-    fused.params = FusionParams(**{**vars(shipped), "answer": 0.0, "floor": -1.0, "clarify": 0.0})
+    fused.params = dataclasses.replace(shipped, answer=0.0, floor=-1.0, clarify=0.0)
     print(row("answer whatever ranks first", figures(evaluate(matcher, questions))))
     fused.params = shipped
     if best:
         print(
             f"most answered right within <= {TARGET_WRONG:.0%} wrong and >= "
             f"{TARGET_DECLINED:.0%} off-topic declined: {100 * best[0]:.1f}% (answer at "
-            f"{best[1]:.2f}); target {TARGET_RIGHT_REAL:.0%}"
+            f"{best[1]:.2f}); target {target:.0%}"
         )
     else:
         print(f"no threshold: <= {TARGET_WRONG:.0%} wrong with >= {TARGET_DECLINED:.0%} declined")
