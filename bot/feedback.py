@@ -134,7 +134,8 @@ def parse_vote(data: str) -> Vote | None:
 def votable(kb: KnowledgeBase, answer_id: str) -> bool:
     """Whether an answer gets vote buttons: facts, not small talk, the fallback or red flags."""
     answer = kb.answers.get(answer_id)
-    if answer is None or answer_id in (URGENT, FALLBACK_ANSWER):
+    urgent = {intent.answer for intent in kb.intents if intent.topic == URGENT}
+    if answer is None or answer_id == FALLBACK_ANSWER or answer_id in urgent:
         return False
     return answer.kind != "conversation"
 

@@ -76,8 +76,9 @@ def inline_offers(services: Services, text: str, decision: Decision) -> InlineOf
     answered = None  # the answer the matcher is sure of
     if decision.decision == ANSWER and decision.intent:
         answered = kb.intent(decision.intent).answer
-    if services.matcher.red_flag(text) or answered == URGENT:
-        return InlineOffers((offer(kb, URGENT),))
+    flagged = services.matcher.red_flag(text)
+    if flagged or (answered and kb.intent(decision.intent or "").topic == URGENT):
+        return InlineOffers((offer(kb, kb.intent(flagged or decision.intent or URGENT).answer),))
     ids: list[str] = []
     dialog = None
     name = registry.wanted(decision, text)

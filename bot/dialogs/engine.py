@@ -70,8 +70,9 @@ class Engine:
         data.clear()
         for key in given:
             self.remember(data, key)
-        if text and self.matcher.red_flag(text):
-            return self.urgent(data)
+        flagged = self.matcher.red_flag(text) if text else None
+        if flagged:
+            return self.urgent(data, flagged)
         dialog = self.registry.by_name[name]
         data.update(name=name, tries=0)
         return dialog.start(self, data, text or "")
@@ -155,11 +156,12 @@ class Engine:
         data.clear()
         return Outcome(replies, None)
 
-    def urgent(self, data: dict) -> Outcome:
-        """Red-flag wording: the urgent answer, and the dialog ends (and says so)."""
+    def urgent(self, data: dict, intent: str = URGENT) -> Outcome:
+        """Red-flag wording: the answer of its urgent intent, and the dialog ends (and says
+        so)."""
         ended = bool(data.get("step"))
         data.clear()
-        replies = [self.replies.answer(self.kb.intent(URGENT).answer)]
+        replies = [self.replies.answer(self.kb.intent(intent).answer)]
         if ended:
             replies.append(Reply(self.kb.message("dialog_stopped_urgent")))
         return Outcome(tuple(replies), None)
@@ -175,8 +177,9 @@ class Engine:
             data.clear()
             return Outcome((Reply(self.kb.message("expired_button")),), None)
         text = (text or "").strip()
-        if text and self.matcher.red_flag(text):
-            return self.urgent(data)
+        flagged = self.matcher.red_flag(text) if text else None
+        if flagged:
+            return self.urgent(data, flagged)
         if button is None and normal_form(text) in _STOP:
             return Outcome((self.cancel(data),), None)
         if len(text) > MAX_ANSWER_LENGTH:

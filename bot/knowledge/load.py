@@ -22,6 +22,7 @@ from bot.knowledge.model import (
     MAX_TITLE,
     MIN_EXAMPLES,
     TOPICS,
+    URGENT,
     Answer,
     Intent,
     KnowledgeBase,
@@ -162,14 +163,15 @@ def _load_red_flags(col: Collector, path: Path, entries: list) -> list[RedFlag]:
     """The red flags of intents/urgent.yaml: each a name and groups of phrases."""
     red_flags = []
     for entry in entries:
-        if not col.keys(path, entry, {"name", "all_of"}, set(), "a red flag"):
+        if not col.keys(path, entry, {"name", "all_of"}, {"intent"}, "a red flag"):
             continue
         groups = entry.get("all_of")
         if not isinstance(groups, list) or not groups:
             col.add(path, entry.line, "a red flag's all_of should be a list of word lists")
             continue
         parsed = tuple(string_list(col, path, g, "a red-flag group", entry.line) for g in groups)
-        red_flags.append(RedFlag(str(entry.get("name")), parsed))
+        intent = text_of(entry.get("intent")) or URGENT
+        red_flags.append(RedFlag(str(entry.get("name")), parsed, intent))
     return red_flags
 
 
@@ -264,6 +266,11 @@ def check(
         if answer:
             answers[answer.id] = answer
     intents, red_flags = _load_all_intents(col, intents_dir)
+    urgent = {intent.id for intent, _, _ in intents if intent.topic == URGENT}
+    for flag in red_flags:
+        if flag.intent not in urgent:
+            problem = f"red flag {flag.name!r} answers {flag.intent!r}, no intent of topic urgent"
+            col.add(intents_dir / "urgent.yaml", None, problem)
     language = _load_language(col, intents_dir / "_language.yaml")
     out_of_scope = _load_out_of_scope(col, intents_dir / "_out_of_scope.yaml")
     loaded = Loaded(root, answers, intents, sources, out_of_scope, language)

@@ -145,10 +145,12 @@ class Intent:
 
 @dataclass(frozen=True)
 class RedFlag:
-    """Words that, all groups present, make a message urgent whatever else it says."""
+    """Words that, all groups present, make a message urgent whatever else it says; `intent`
+    (of the urgent topic) is the answer it gets."""
 
     name: str
     all_of: tuple[tuple[str, ...], ...]
+    intent: str = "urgent"
 
 
 @dataclass(frozen=True)

@@ -46,8 +46,9 @@ class Matcher(Protocol):
         """Decide what the bot does with one message."""
         ...
 
-    def red_flag(self, text: str) -> bool:
-        """Whether the message raises a red flag (an emergency), whatever else it says."""
+    def red_flag(self, text: str) -> str | None:
+        """The urgent intent the message's red flag answers (an emergency, whatever else it
+        says), or None: truthy exactly when it raises one."""
         ...
 
 

@@ -67,7 +67,7 @@ class ConversationalMatcher:
     def __getattr__(self, name: str) -> object:
         return getattr(self.inner, name)
 
-    def red_flag(self, text: str) -> bool:
+    def red_flag(self, text: str) -> str | None:
         return self.inner.red_flag(text)
 
     def match(self, text: str, context: Context | None = None) -> Decision:

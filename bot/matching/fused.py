@@ -154,8 +154,8 @@ class FusedMatcher:
         semantic = SemanticScorer(shipped_encoder(), spelt, shipped_vectors(), CLASSIFIER_PATH)
         return cls(lexical, semantic)
 
-    def red_flag(self, text: str) -> bool:
-        """Whether the message raises a red flag (the lexical matcher's rule)."""
+    def red_flag(self, text: str) -> str | None:
+        """The urgent intent of the message's red flag, or None (the lexical matcher's rule)."""
         return self.lexical.red_flag(text)
 
     def match(self, text: str, context: Context | None = None) -> Decision:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from bot.knowledge import URGENT, KnowledgeBase
+from bot.knowledge import KnowledgeBase
 from bot.matching.decision import Decision
 from bot.matching.language import foreign_language
 from bot.text import script_profile, words
@@ -23,23 +23,24 @@ class RedFlags:
     """Red-flag wording: every word group of one flag present makes a message urgent.
 
     Words are compared after spelling and aliases but unstemmed: "I overdosed" is urgent,
-    "can you overdose" is not.
+    "can you overdose" is not. Calling it gives the intent the flag answers (truthy), or None.
     """
 
     def __init__(self, kb: KnowledgeBase, tokens: Tokenizer) -> None:
         self._tokens = tokens
         self._flags = [
-            [{f" {' '.join(tokens(p))} " for p in group} for group in flag.all_of]
+            (flag.intent, [{f" {' '.join(tokens(p))} " for p in group} for group in flag.all_of])
             for flag in kb.red_flags
         ]
 
-    def __call__(self, text: str) -> bool:
-        """True when the message (its first RED_FLAG_LENGTH characters) raises a red flag."""
+    def __call__(self, text: str) -> str | None:
+        """The intent of the first red flag the message (its first RED_FLAG_LENGTH
+        characters) raises, in file order; None when it raises none."""
         said = f" {' '.join(self._tokens(text[:RED_FLAG_LENGTH]))} "
-        return any(
-            all(any(phrase in said for phrase in group) for group in groups)
-            for groups in self._flags
-        )
+        for intent, groups in self._flags:
+            if all(any(phrase in said for phrase in group) for group in groups):
+                return intent
+        return None
 
 
 class Gates:
@@ -56,8 +57,9 @@ class Gates:
     def check(self, text: str) -> Decision | None:
         """Decide by rule if a rule applies; None when the message is for the scorer."""
         # Red flags first: an emergency inside a long story or beside other alphabets counts.
-        if self.red_flag(text):
-            return Decision.sure(text, URGENT, "red_flag")
+        flagged = self.red_flag(text)
+        if flagged:
+            return Decision.sure(text, flagged, "red_flag")
         if len(text) > MAX_LENGTH:
             return Decision.declined(text, "too_long")
         latin, other = script_profile(text)

@@ -237,6 +237,13 @@ async def test_red_flags_mid_dialog_get_the_urgent_answer(bot_chat: BotChat, kb,
     assert kb.answers["glutamine"].body in reply.text  # the dialog has ended
 
 
+async def test_thoughts_of_suicide_mid_dialog_get_the_crisis_answer(bot_chat: BotChat, kb):
+    await bot_chat.send("/dose")
+    crisis, ended = await bot_chat.send("80 kg, not that it matters, i want to end my life")
+    assert kb.answers["urgent.crisis"].body in crisis.text
+    assert "stopped the estimate" in ended.text
+
+
 async def test_a_red_flag_in_the_opening_message_gets_the_urgent_answer(bot_chat: BotChat, kb):
     [reply] = await bot_chat.send("/dose I have blood in my stool")
     assert kb.answers["urgent"].body in reply.text

@@ -107,6 +107,13 @@ async def test_a_red_flag_offers_only_the_urgent_answer(bot_chat: BotChat, kb, t
     assert answer.button is None
 
 
+@pytest.mark.parametrize("text", ["i want to kill myself", "glutamine dose, i feel suicidal"])
+async def test_thoughts_of_suicide_offer_only_the_crisis_answer(bot_chat: BotChat, kb, text: str):
+    answer = await ask_inline(bot_chat, text)
+    assert_postable(answer, kb)
+    assert answer.ids == ["urgent.crisis"]
+
+
 @pytest.mark.parametrize(
     "text", ["", "   ", "what's the weather in paris tomorrow", "best vpn for gaming", "hi"]
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import html
 from bot.knowledge import MENU_TOPICS
 from tests.conftest import GROUP, BotChat
 from tests.support.standin import BOT_USERNAME, BotAPIError
@@ -100,6 +101,30 @@ async def test_urgent_wording_wins_over_everything_else(bot_chat: BotChat, kb):
         "how much glutamine should i take, also there is blood in my stool"
     )
     assert kb.answers["urgent"].body in reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to kill myself",
+        "honestly I don't want to live anymore",
+        "my friend says she is suicidal, what do I do",
+        "does glutamine help? i keep thinking about ending my life",
+    ],
+)
+async def test_thoughts_of_suicide_get_the_crisis_answer_first(bot_chat: BotChat, kb, text: str):
+    [reply] = await bot_chat.send(text)
+    assert kb.answers["urgent.crisis"].body in reply.text
+    assert "116 123" in reply.text and "988" in reply.text  # the lines to call
+    assert "Source: NHS: Help for suicidal thoughts" in html.to_plain(reply.text)
+    assert not any(d.startswith("v:") for d in reply.data)  # nothing to vote on
+    assert await bot_chat.application.persistence.store.kept_questions() == []  # nor kept
+
+
+async def test_an_injury_or_a_figure_of_speech_is_no_crisis(bot_chat: BotChat, kb):
+    for text in ("I hurt myself at the gym, can glutamine help", "this diet is killing me"):
+        [reply] = await bot_chat.send(text)
+        assert kb.answers["urgent.crisis"].body not in reply.text, text
 
 
 async def test_greeting_is_answered(bot_chat: BotChat, kb):
