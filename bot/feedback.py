@@ -172,6 +172,10 @@ class PersonQuota:
             return True
         return self._counts.get(person, 0) < self.per_day
 
+    def forget(self, person: int) -> None:
+        """Drop this person's count (/forget: nothing about them stays, not even a number)."""
+        self._counts.pop(person, None)
+
     def take(self, person: int, now: float) -> bool:
         """Count one more kept question of this person's, if there is room; say whether."""
         day = int(now // DAY)

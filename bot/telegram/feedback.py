@@ -252,6 +252,7 @@ class Feedback:
             await self._edit(query, Reply(self.kb.message("forget_cancelled")))
             raise ApplicationHandlerStop
         deleted = await forget_user(context.application, user_id)
+        self.quota.forget(user_id)
         await self._edit(query, Reply(self.forgotten_text(deleted)))
         raise ApplicationHandlerStop
 
