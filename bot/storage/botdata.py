@@ -62,6 +62,7 @@ def _upsert(table: str, key: str) -> str:
 class BotDataStore:
     """The Store's queries for python-telegram-bot's data and for /forget."""
 
+    # The Store's (bot.storage.store), annotated for the reader and the type checker.
     _unsaved: dict[tuple, tuple[str, tuple]]  # the Store's queued saves, by row
     _written: dict[tuple, tuple[str, tuple]]  # the Store's latest saves written, by row
     _attempts: Callable[..., Awaitable[Any]]

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.storage.store import Transaction
@@ -78,6 +79,11 @@ def _row(row: tuple) -> KeptQuestion:
 class FeedbackStore:
     """The Store's queries for kept questions and votes (see the module's doc)."""
 
+    # The Store's (bot.storage.store), annotated for the reader and the type checker.
+    _attempts: Callable[..., Awaitable[Any]]
+    _fetch: Callable[..., Awaitable[list[tuple]]]
+    _write: Callable[..., Awaitable[Any]]
+
     async def keep_question(self, question: KeptQuestion, daily_limit: int | None = None) -> bool:
         """Keep a question (its key unique), unless `daily_limit` of its kind (kept, or
         waiting for a vote) came in the last 24 hours; expired waiting questions go in the
@@ -105,7 +111,7 @@ class FeedbackStore:
             )
             return True
 
-        return await self._write(work)  # type: ignore[attr-defined]
+        return await self._write(work)
 
     async def record_vote(
         self, key: str, answer_id: str, vote: str, keep: bool = True, daily_limit: int | None = None
@@ -138,7 +144,7 @@ class FeedbackStore:
                 await tx.execute(sql, DOWN, key)
             return VoteOutcome(bool(added), question)
 
-        return await self._write(work)  # type: ignore[attr-defined]
+        return await self._write(work)
 
     async def kept_questions(self) -> list[KeptQuestion]:
         """The questions kept for the curators (not those still waiting for a vote), oldest
@@ -147,13 +153,13 @@ class FeedbackStore:
             f"SELECT {_COLUMNS} FROM feedback_questions "  # noqa: S608 - fixed names
             "WHERE decision <> ? OR vote IS NOT NULL ORDER BY asked_at, key"
         )
-        rows = await self._attempts(lambda: self._fetch(sql, ANSWERED))  # type: ignore[attr-defined]
+        rows = await self._attempts(lambda: self._fetch(sql, ANSWERED))
         return [_row(row) for row in rows]
 
     async def vote_counts(self) -> dict[str, tuple[int, int]]:
         """(👍, 👎) per answer id."""
         sql = "SELECT answer_id, vote, COUNT(*) FROM feedback_votes GROUP BY answer_id, vote"
-        rows = await self._attempts(lambda: self._fetch(sql))  # type: ignore[attr-defined]
+        rows = await self._attempts(lambda: self._fetch(sql))
         counts: dict[str, list[int]] = {}
         for answer_id, vote, count in rows:
             pair = counts.setdefault(answer_id, [0, 0])
@@ -172,7 +178,7 @@ class FeedbackStore:
             votes = await tx.execute("DELETE FROM feedback_votes WHERE voted_at < ?", oldest)
             return Purged(questions, votes)
 
-        return await self._write(work)  # type: ignore[attr-defined]
+        return await self._write(work)
 
 
 async def _count(tx: Transaction, kind: str, now: float) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,11 @@ class InboxUpdate:
 
 class UpdateInbox:
     """The inbox queries (the Store supplies _write, _attempts and _fetch)."""
+
+    # The Store's (bot.storage.store), annotated for the reader and the type checker.
+    _attempts: Callable[..., Awaitable[Any]]
+    _fetch: Callable[..., Awaitable[list[tuple]]]
+    _write: Callable[..., Awaitable[Any]]
 
     async def add_update(self, update_id: int, payload: Mapping[str, Any]) -> bool:
         """Keep a received update until done(); False if it is kept already or was handled."""
@@ -58,12 +63,12 @@ class UpdateInbox:
                     added.append(update_id)
             return added
 
-        return (await self._write(work) or []) if rows else []  # type: ignore[attr-defined]
+        return (await self._write(work) or []) if rows else []
 
     async def pending_updates(self) -> list[InboxUpdate]:
         """The updates kept and not yet done, oldest first."""
         sql = "SELECT update_id, payload, received_at FROM inbox ORDER BY received_at, update_id"
-        rows = await self._attempts(lambda: self._fetch(sql))  # type: ignore[attr-defined]
+        rows = await self._attempts(lambda: self._fetch(sql))
         return [InboxUpdate(uid, json.loads(payload), float(at)) for uid, payload, at in rows]
 
     async def done(self, *update_ids: int) -> None:
@@ -81,7 +86,7 @@ class UpdateInbox:
                 )
             await tx.execute("DELETE FROM handled WHERE handled_at < ?", now - HANDLED_KEPT)
 
-        await self._write(work)  # type: ignore[attr-defined]
+        await self._write(work)
 
 
 def _dumps(value: object) -> str:
