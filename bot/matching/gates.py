@@ -16,7 +16,24 @@ MIN_LETTERS = 3  # shorter messages are not read (but for the short_words of the
 RED_FLAG_LENGTH = 5000  # red flags are looked for this far, even in a message too long to read
 MAX_LENGTH = 4096  # Telegram's limit for a message: a longer text (the terminal chat) is declined
 
+# Words of a body measurement ("70 kilos", "75kg 180cm", "1.7e2 kg": "e" of an exponent). A
+# message of numbers and these alone is an answer a dialog could take, not a question.
+_MEASURES = frozenset(
+    [
+        *("kg", "kgs", "kilo", "kilos", "kilogram", "kilograms", "kilogramme", "kilogrammes"),
+        *("lb", "lbs", "pound", "pounds", "st", "stone", "stones"),
+        *("cm", "centimetres", "centimeters", "m", "metre", "metres", "meter", "meters"),
+        *("ft", "foot", "feet", "in", "inch", "inches", "e"),
+    ]
+)
+
 Tokenizer = Callable[[str], list[str]]
+
+
+def only_measures(said: list[str]) -> bool:
+    """Whether words (bot.text.words) are numbers and body-measure units and nothing else."""
+    numbers = [w for w in said if w.replace(".", "", 1).isdigit()]
+    return bool(numbers) and all(w in _MEASURES for w in said if w not in numbers)
 
 
 class RedFlags:
@@ -71,6 +88,8 @@ class Gates:
             return Decision.sure(text, self.exact[plain], "exact")
         if foreign_language(text):  # Spanish, French...: "au revoir" above is an example
             return Decision.declined(text, "not_english")
+        if only_measures(plain.split()):  # answered alone, "70 kilos" got the infant trial
+            return Decision.declined(text, "too_short")  # the bot offers its dialogs instead
         if letters < MIN_LETTERS:
             short = self.short_words.get(plain)
             if short:  # "hi": too short to read, but a word the data names

@@ -489,6 +489,14 @@ async def test_a_bare_weight_after_a_red_flag_points_to_the_estimates(bot_chat: 
     assert "What is your body weight?" in bot_chat.text()
 
 
+@pytest.mark.parametrize("typed", ["70 kilos", "150 lbs", "1e309 kg"])
+async def test_a_measurement_outside_a_dialog_points_to_the_estimates(
+    bot_chat: BotChat, typed: str
+):
+    [reply] = await bot_chat.send(typed)  # alone, "70 kilos" got the infant trial's answer
+    assert "That looks like a body weight" in reply.text and "/dose" in reply.text
+
+
 GROUP_CHAT = {"id": -1001, "type": "supergroup", "title": "Gut health group"}
 # What Telegram sends for a group's anonymous admin: a stand-in user, and the group as sender.
 ANONYMOUS_ADMIN = {

@@ -78,6 +78,21 @@ def test_one_word_said_over_and_over_is_read_as_the_word_once(
     assert one_word_repeated("is it safe safe") is None  # other words: read as written
 
 
+@pytest.mark.parametrize("text", ["70 kilos", "150 lbs", "75kg 180cm", "1.7e2 kilos", "5 ft 10 in"])
+def test_a_body_measurement_alone_is_no_question(matcher: Matcher, text: str):
+    # alone, "70 kilos" was answered with the infant trial's figure; the bot offers its
+    # dialogs for a measurement instead (tests/telegram: "That looks like a body weight")
+    decision = matcher.match(text)
+    assert (decision.decision, decision.reason) == (FALLBACK, "too_short")
+
+
+@pytest.mark.parametrize(
+    "text", ["is 70 kilos too heavy for 20 g of glutamine", "180 cm 75 kg male", "30 grams"]
+)
+def test_a_measurement_with_other_words_is_read_as_written(matcher: Matcher, text: str):
+    assert matcher.match(text).reason != "too_short"
+
+
 @pytest.mark.parametrize(
     "text",
     [
