@@ -17,8 +17,9 @@ A mixin of bot.storage.store.Store: the SQL is the same on both backends.
 from __future__ import annotations
 
 import json
+import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -86,30 +87,32 @@ class FeedbackStore:
 
     async def keep_question(self, question: KeptQuestion, daily_limit: int | None = None) -> bool:
         """Keep a question (its key unique), unless `daily_limit` of its kind (kept, or
-        waiting for a vote) came in the last 24 hours; expired waiting questions go in the
-        same breath. False: not kept."""
-        now = time.time()
-        candidates = json.dumps([list(pair) for pair in question.candidates])
+        waiting for a vote) came in the last 24 hours. False: not kept."""
+        return (await self.keep_questions([question], daily_limit))[question.key]
 
-        async def work(tx: Transaction) -> bool:
+    async def keep_questions(
+        self, questions: Sequence[KeptQuestion], daily_limit: int | None = None
+    ) -> dict[str, bool]:
+        """keep_question for many at once, in one transaction (the bot keeps the questions of
+        updates handled at the same time together); expired waiting questions go in the same
+        breath. Whether each was kept, by key."""
+        now = time.time()
+
+        async def work(tx: Transaction) -> dict[str, bool]:
             await _drop_unvoted(tx, now)
-            kind = _WAITING if question.pending else _KEPT
-            if daily_limit is not None and await _count(tx, kind, now) >= daily_limit:
-                return False
-            await tx.execute(
-                f"INSERT INTO feedback_questions ({_COLUMNS}) "  # noqa: S608 - fixed names
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                question.key,
-                question.text,
-                question.decision,
-                question.intent,
-                float(question.score),
-                candidates,
-                question.answer_id,
-                question.vote,
-                float(question.asked_at or now),
-            )
-            return True
+            room: dict[str, float] = {}  # per kind: how many more may come in today
+            kept: dict[str, bool] = {}
+            for question in questions:
+                kind = _WAITING if question.pending else _KEPT
+                if kind not in room and daily_limit is None:
+                    room[kind] = math.inf
+                elif kind not in room:
+                    room[kind] = daily_limit - await _count(tx, kind, now)
+                kept[question.key] = room[kind] > 0
+                if kept[question.key]:
+                    room[kind] -= 1
+                    await _insert(tx, question, now)
+            return kept
 
         return await self._write(work)
 
@@ -179,6 +182,22 @@ class FeedbackStore:
             return Purged(questions, votes)
 
         return await self._write(work)
+
+
+async def _insert(tx: Transaction, question: KeptQuestion, now: float) -> None:
+    await tx.execute(
+        f"INSERT INTO feedback_questions ({_COLUMNS}) "  # noqa: S608 - fixed names
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+        question.key,
+        question.text,
+        question.decision,
+        question.intent,
+        float(question.score),
+        json.dumps([list(pair) for pair in question.candidates]),
+        question.answer_id,
+        question.vote,
+        float(question.asked_at or now),
+    )
 
 
 async def _count(tx: Transaction, kind: str, now: float) -> int:

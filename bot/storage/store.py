@@ -25,8 +25,8 @@ import logging
 import math
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, suppress
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import ClassVar, Protocol, TypeVar
 
 from bot.storage.botdata import BotDataStore
@@ -83,6 +83,7 @@ class Store(BotDataStore, FeedbackStore, UpdateInbox, ABC):
         self.exclusive = exclusive
         self._unsaved: dict[tuple, tuple[str, tuple]] = {}  # latest failed save per row
         self._written: dict[tuple, tuple[str, tuple]] = {}  # latest save written, per row
+        self._deferring = 0  # inside deferred(): saves are queued, written once at its end
         self._write_lock = asyncio.Lock()
         self._last_error: str | None = None
         self._last_logged = -math.inf
@@ -261,7 +262,8 @@ class Store(BotDataStore, FeedbackStore, UpdateInbox, ABC):
             return result
 
     async def _save(self, key: tuple, sql: str, *params: object) -> None:
-        """Queue a save of one row and write it; if that fails it stays queued (no raise).
+        """Queue a save of one row and write it (inside deferred(): at its end); if that
+        fails it stays queued (no raise).
 
         A save the row holds already is skipped: python-telegram-bot saves the bot's data and
         every user's and chat's after each update, changed or not, and each write would cost
@@ -269,5 +271,23 @@ class Store(BotDataStore, FeedbackStore, UpdateInbox, ABC):
         if key not in self._unsaved and self._written.get(key) == (sql, params):
             return
         self._unsaved[key] = (sql, params)
+        if self._deferring:
+            return
         with suppress(StorageError):  # _attempts has logged it and marked the store unhealthy
             await self._write()
+
+    @asynccontextmanager
+    async def deferred(self) -> AsyncIterator[None]:
+        """The saves made inside are written together, in one transaction at the end (or by
+        an earlier write, which writes what is queued first): after an update
+        python-telegram-bot saves each user's and chat's data apart, and a transaction each
+        would queue in front of the write that marks the update done. Failing, they stay
+        queued, as a save does."""
+        self._deferring += 1
+        try:
+            yield
+        finally:
+            self._deferring -= 1
+        if not self._deferring and self._unsaved:
+            with suppress(StorageError):
+                await self._write()

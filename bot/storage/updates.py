@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.storage.store import Transaction
 
 HANDLED_KEPT = 24 * 3600.0  # seconds a handled update's id is kept to recognise it again
+DONE_CHUNK = 400  # ids per statement in done(): 800 parameters, far below either engine's limit
 
 
 @dataclass(frozen=True)
@@ -75,14 +76,21 @@ class UpdateInbox:
         """Delete handled updates' payloads; keep their bare ids a day, to refuse them again."""
         now = time.time()
 
+        ids = sorted(set(update_ids))  # an upsert may touch each row once
+
         async def work(tx: Transaction) -> None:
-            for update_id in update_ids:
-                await tx.execute("DELETE FROM inbox WHERE update_id = ?", update_id)
+            # Three statements whatever the batch: each is a round trip to PostgreSQL, and
+            # while they run the batch's replies are out but not yet done (bot.telegram.batching).
+            for start in range(0, len(ids), DONE_CHUNK):
+                chunk = ids[start : start + DONE_CHUNK]
+                marks = ", ".join("?" for _ in chunk)
+                sql = f"DELETE FROM inbox WHERE update_id IN ({marks})"  # noqa: S608 - only ?s
+                await tx.execute(sql, *chunk)
+                rows = ", ".join("(?, ?)" for _ in chunk)
                 await tx.execute(
-                    "INSERT INTO handled (update_id, handled_at) VALUES (?, ?) "
+                    f"INSERT INTO handled (update_id, handled_at) VALUES {rows} "  # noqa: S608
                     "ON CONFLICT (update_id) DO UPDATE SET handled_at = excluded.handled_at",
-                    update_id,
-                    now,
+                    *[value for update_id in chunk for value in (update_id, now)],
                 )
             await tx.execute("DELETE FROM handled WHERE handled_at < ?", now - HANDLED_KEPT)
 

@@ -70,9 +70,17 @@ class BotApplication(Application):
         if self.persistence:
             # Updates handled at the same time share one save (bot.telegram.batching).
             if self._saves is None:
-                self._saves = Batch[None](lambda _: self.update_persistence())
+                self._saves = Batch[None](lambda _: self._persist())
             await self._saves.submit()
             await _warn_if_forgetting(self, update)
+
+    async def _persist(self) -> None:
+        """python-telegram-bot's saves of one round, written in one transaction."""
+        if isinstance(self.persistence, StorePersistence):
+            async with self.persistence.store.deferred():
+                await self.update_persistence()
+        else:
+            await self.update_persistence()
 
 
 async def _post_init(application: Application) -> None:

@@ -29,7 +29,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from telegram import Update
 from telegram.error import NetworkError
@@ -61,6 +61,8 @@ class Inbox:
         self._repeated: set[int] = set()  # delivered again by polling: skip that copy once
         self._room: asyncio.Condition | None = None
         self._done = Batch[int](lambda ids: self.store.done(*ids))  # one write for many
+        self._takes = Batch[Mapping[str, Any]](self.store.add_updates)  # the webhook's, alike
+        self._taking: set[int] = set()  # the webhook's updates being kept right now
         self._failing_since: float | None = None  # when keeping updates began to fail
 
     @property
@@ -105,11 +107,23 @@ class Inbox:
         return added
 
     async def take(self, payload: Mapping[str, Any]) -> bool:
-        """Keep one update (the webhook's); False if it arrived before: do not queue it."""
-        added = await self.store.add_updates([payload])
+        """Keep one update (the webhook's); False if it arrived before: do not queue it.
+
+        Updates that arrive while a write runs are kept together by the next one (Batch); a
+        copy arriving while its first is being kept (a retry) is not taken twice."""
+        update_id = payload["update_id"]
+        if update_id in self._taking or update_id in self._pending:
+            return False
+        self._taking.add(update_id)
+        try:
+            added = cast("list[int]", await self._takes.submit(payload))
+        finally:
+            self._taking.discard(update_id)
         self._failing_since = None
-        self._pending.update(added)
-        return bool(added)
+        if update_id not in added:
+            return False
+        self._pending.add(update_id)
+        return True
 
     def should_handle(self, update: object) -> bool:
         """False for the copy of an update that was already kept or handled."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import cast
 
 from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
@@ -45,7 +46,8 @@ from bot.matching import ANSWER, Decision
 from bot.replies import TOPICS_DATA, Button, Reply, rows
 from bot.services import Services
 from bot.storage import StorageError, Store
-from bot.storage.feedback import DAY, DOWN, UP, VoteOutcome
+from bot.storage.feedback import DAY, DOWN, UP, KeptQuestion, VoteOutcome
+from bot.telegram.batching import Batch
 from bot.telegram.common import NEW, QUESTION, acknowledge, markup, question_text, send
 from bot.telegram.forget import forget_user
 from bot.telegram.persistence import StorePersistence
@@ -87,6 +89,8 @@ class Feedback:
         self.daily_limit = daily_limit  # kept questions in any 24 hours, from everyone
         self.quota = PersonQuota()  # kept questions per person per day, in memory
         self._full_on = -1  # the day (UTC) the daily limit was last logged as reached
+        self._keeps: Batch[KeptQuestion] | None = None
+        self._keeps_store: Store | None = None
 
     # -- what answers carry, what questions leave behind ---------------------------------
 
@@ -131,10 +135,19 @@ class Feedback:
         if person is not None and not self.quota.take(person, now):
             return
         try:
-            if not await store.keep_question(question, self.daily_limit):
+            kept = cast("dict[str, bool]", await self._keeps_for(store).submit(question))
+            if not kept[question.key]:
                 self._limit_reached(now)
         except StorageError as error:  # the answer matters more than the curators' copy
             _LOGGER.warning("could not keep a question for the curators: %s", error)
+
+    def _keeps_for(self, store: Store) -> Batch[KeptQuestion]:
+        """The questions of updates handled at the same time share one write (Batch): one
+        each would queue in front of the writes that mark updates done."""
+        if self._keeps is None or self._keeps_store is not store:
+            self._keeps = Batch[KeptQuestion](lambda qs: store.keep_questions(qs, self.daily_limit))
+            self._keeps_store = store
+        return self._keeps
 
     def _limit_reached(self, now: float) -> None:
         """Say once a day that the daily limit stops the keeping (not once per message)."""

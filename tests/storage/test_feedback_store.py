@@ -139,3 +139,16 @@ async def test_a_thumbs_down_told_not_to_keep_deletes_the_question(store: Store,
     outcome = await store.record_vote("a1aaaaaaaaaa", "dose", DOWN, keep=False)
     assert outcome.counted and outcome.question and outcome.question.text == "how much per day"
     assert (await table_rows(database_url))["feedback_questions"] == []
+
+
+async def test_questions_kept_together_share_the_daily_limit(store: Store):
+    together = [question(f"b{n}aaaaaaaaaa", f"together {n}") for n in range(3)]
+    together.append(question("w1aaaaaaaaaa", "an answer waiting", "answer"))
+    kept = await store.keep_questions(together, 2)
+    assert kept == {
+        "b0aaaaaaaaaa": True,
+        "b1aaaaaaaaaa": True,
+        "b2aaaaaaaaaa": False,  # the third of its kind, past the limit
+        "w1aaaaaaaaaa": True,  # another kind, counted apart
+    }
+    assert sorted(q.text for q in await store.kept_questions()) == ["together 0", "together 1"]

@@ -40,3 +40,16 @@ async def test_a_failed_write_reaches_every_caller_it_served():
     assert [type(r) for r in results] == [OSError, OSError]
     with pytest.raises(OSError, match="disk full"):
         await batch.submit(3)  # and the next caller gets a write of its own
+
+
+async def test_every_caller_a_write_served_gets_what_it_returned():
+    async def write(items: list[int]) -> list[int]:
+        await asyncio.sleep(0.01)
+        return [n * 10 for n in items]
+
+    batch = Batch[int](write)
+    first = asyncio.create_task(batch.submit(1))
+    await asyncio.sleep(0)
+    together = await asyncio.gather(batch.submit(2), batch.submit(3))
+    assert await first == [10]
+    assert together == [[20, 30], [20, 30]]  # each finds its own in the shared result
