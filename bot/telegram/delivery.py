@@ -62,7 +62,9 @@ class Inbox:
         self._room: asyncio.Condition | None = None
         self._done = Batch[int](lambda ids: self.store.done(*ids))  # one write for many
         self._takes = Batch[Mapping[str, Any]](self.store.add_updates)  # the webhook's, alike
-        self._taking: set[int] = set()  # the webhook's updates being kept right now
+        # The webhook's updates being kept right now: a copy that comes meanwhile (a retry)
+        # waits for the first copy's write and shares its fate.
+        self._taking: dict[int, asyncio.Future[object]] = {}
         self._failing_since: float | None = None  # when keeping updates began to fail
 
     @property
@@ -109,16 +111,23 @@ class Inbox:
     async def take(self, payload: Mapping[str, Any]) -> bool:
         """Keep one update (the webhook's); False if it arrived before: do not queue it.
 
-        Updates that arrive while a write runs are kept together by the next one (Batch); a
-        copy arriving while its first is being kept (a retry) is not taken twice."""
+        Updates that arrive while a write runs are kept together by the next one (Batch). A
+        copy arriving while its first is being kept (a retry) waits for that write: kept, it
+        is not taken twice (False); failed, it fails too, so its answer is a 500 as well and
+        Telegram sends the update again."""
         update_id = payload["update_id"]
-        if update_id in self._taking or update_id in self._pending:
+        if update_id in self._pending:
             return False
-        self._taking.add(update_id)
+        first = self._taking.get(update_id)
+        if first is not None:
+            await asyncio.shield(first)  # raises what the first copy's write raised
+            return False
+        write = asyncio.ensure_future(self._takes.submit(payload))
+        self._taking[update_id] = write
         try:
-            added = cast("list[int]", await self._takes.submit(payload))
+            added = cast("list[int]", await asyncio.shield(write))
         finally:
-            self._taking.discard(update_id)
+            del self._taking[update_id]
         self._failing_since = None
         if update_id not in added:
             return False
