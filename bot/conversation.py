@@ -84,7 +84,8 @@ class Conversation:
     def reply(self, decision: Decision, text: str) -> Reply:
         """The reply to a matched question: an amount compared, or the answer, with buttons
         for the message's other questions."""
-        amount = amount_in(text) if decision.intent != URGENT else None
+        urgent = (decision.intent or "").split(".", 1)[0] == URGENT
+        amount = amount_in(text) if not urgent else None
         if amount is not None and decision.reason != "not_english":
             return self.amount(amount)
         reply = self.replies.for_decision(decision)

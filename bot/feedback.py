@@ -150,7 +150,11 @@ def with_votes(reply: Reply, answer_id: str, key: str) -> Reply:
 
 
 def worth_keeping(decision: Decision) -> bool:
-    """Whether a declined or "did you mean" question is kept for the curators."""
+    """Whether a declined or "did you mean" question is kept for the curators: never one that
+    may be about an emergency (an urgent intent among its candidates: health data)."""
+    named = [decision.intent or "", *(c.intent for c in decision.candidates)]
+    if any(intent.split(".", 1)[0] == URGENT for intent in named):
+        return False
     if decision.decision == CLARIFY:
         return True
     return decision.decision == FALLBACK and decision.reason not in NOT_KEPT_REASONS
@@ -171,10 +175,6 @@ class PersonQuota:
         if int(now // DAY) != self._day:
             return True
         return self._counts.get(person, 0) < self.per_day
-
-    def forget(self, person: int) -> None:
-        """Drop this person's count (/forget: nothing about them stays, not even a number)."""
-        self._counts.pop(person, None)
 
     def take(self, person: int, now: float) -> bool:
         """Count one more kept question of this person's, if there is room; say whether."""

@@ -20,7 +20,7 @@ from bot.feedback import (
     with_votes,
     worth_keeping,
 )
-from bot.matching import Decision
+from bot.matching import Candidate, Decision
 from bot.replies import Reply
 from bot.storage.feedback import DOWN, UP
 
@@ -75,6 +75,12 @@ def test_declined_and_unsure_questions_are_kept_short_long_and_foreign_ones_not(
     for reason in ("too_short", "empty", "too_long", "not_english"):
         assert not worth_keeping(Decision.declined("x", reason)), reason
     assert not worth_keeping(Decision("x", "answer", "dose", 90.0))  # only after a 👎
+
+
+def test_a_question_that_may_be_about_an_emergency_is_never_kept():
+    offered = (Candidate("goodbye", 50.0), Candidate("urgent.crisis", 30.0))
+    assert not worth_keeping(Decision("x", "clarify", "goodbye", 50.0, offered))
+    assert not worth_keeping(Decision("x", "fallback", "urgent", 20.0, reason="low_score"))
 
 
 def test_what_is_kept_of_a_question_is_its_words_and_what_the_bot_made_of_them():

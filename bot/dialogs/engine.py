@@ -219,6 +219,8 @@ class Engine:
             # letter e and the digits do not count) is a try at an answer, not a question.
             return None
         decision = self.matcher.match(text)
+        if decision.decision == ANSWER and (decision.intent or "").split(".", 1)[0] == URGENT:
+            return self.urgent(data, decision.intent or URGENT)  # read, not a red flag's words
         if decision.decision != ANSWER and not (clarify and decision.decision == CLARIFY):
             return None
         wanted = self.registry.wanted(decision, text)

@@ -150,7 +150,7 @@ class RedFlag:
 
     name: str
     all_of: tuple[tuple[str, ...], ...]
-    intent: str = "urgent"
+    intent: str = URGENT
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ decide alike) and asks it about the right pieces:
 5. A follow-up, only in a chat (Context.last_intent) and only when it is not answered
    confidently alone, is read as the question it stands for (bot.matching.followup); red
    flags are checked on that question too.
+6. A "did you mean" whose first offer is the crisis answer (thoughts of suicide) gives it: that
+   is never left to a choice of buttons. Other urgent offers stay a "did you mean" ("thank u
+   doctor" reads a little like "i need a doctor right now").
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ CHAT_TOPICS = frozenset({"greeting", "thanks", "goodbye", "help", "about"})
 _REREAD_TOPICS = frozenset({"help", "about"})
 # Decided by the gates on the whole message: nothing in it is read any other way.
 RULED = frozenset({"red_flag", "not_english", "too_long", "empty", "too_short", "exact"})
+CRISIS = "urgent.crisis"  # the answer to thoughts of suicide or self-harm
 RULED_SHORT = "short_word"  # "hi": nothing else to read
 DECLINED_QUESTION = frozenset({"out_of_scope", "foreign_word"})  # a question the bot declines
 MAX_OTHERS = 3  # other questions offered as buttons
@@ -78,6 +82,10 @@ class ConversationalMatcher:
         decision = self._read(read)
         if context is not None and context.last_intent:
             decision = self._follow_up(read, decision, context.last_intent)
+        if decision.decision == CLARIFY and decision.candidates:
+            first = decision.candidates[0].intent
+            if first == CRISIS:
+                decision = replace(decision, decision=ANSWER, intent=first, reason="crisis_offered")
         return decision if decision.text == text else replace(decision, text=text)
 
     def _read(self, text: str) -> Decision:

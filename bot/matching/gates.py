@@ -5,6 +5,7 @@ These rules hold whatever matcher scores the rest, so every implementation runs 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 
 from bot.knowledge import KnowledgeBase
@@ -27,12 +28,14 @@ _MEASURES = frozenset(
     ]
 )
 
+_NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)*")  # "72.5", "72,5", "1,000" (as words() keeps them)
+
 Tokenizer = Callable[[str], list[str]]
 
 
 def only_measures(said: list[str]) -> bool:
     """Whether words (bot.text.words) are numbers and body-measure units and nothing else."""
-    numbers = [w for w in said if w.replace(".", "", 1).isdigit()]
+    numbers = [w for w in said if _NUMBER.fullmatch(w)]
     return bool(numbers) and all(w in _MEASURES for w in said if w not in numbers)
 
 

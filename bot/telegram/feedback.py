@@ -264,8 +264,7 @@ class Feedback:
         if choice == "no":
             await self._edit(query, Reply(self.kb.message("forget_cancelled")))
             raise ApplicationHandlerStop
-        deleted = await forget_user(context.application, user_id)
-        self.quota.forget(user_id)
+        deleted = await forget_user(context.application, user_id)  # the quota's count stays
         await self._edit(query, Reply(self.forgotten_text(deleted)))
         raise ApplicationHandlerStop
 

@@ -244,6 +244,13 @@ async def test_thoughts_of_suicide_mid_dialog_get_the_crisis_answer(bot_chat: Bo
     assert "stopped the estimate" in ended.text
 
 
+async def test_a_crisis_read_by_the_matcher_mid_dialog_ends_it_too(bot_chat: BotChat, kb):
+    await bot_chat.send("/dose")
+    crisis, ended = await bot_chat.send("everything feels pointless and i see no way forward")
+    assert kb.answers["urgent.crisis"].body in crisis.text
+    assert "stopped the estimate" in ended.text  # not "back to where we were"
+
+
 async def test_a_red_flag_in_the_opening_message_gets_the_urgent_answer(bot_chat: BotChat, kb):
     [reply] = await bot_chat.send("/dose I have blood in my stool")
     assert kb.answers["urgent"].body in reply.text

@@ -78,7 +78,9 @@ def test_one_word_said_over_and_over_is_read_as_the_word_once(
     assert one_word_repeated("is it safe safe") is None  # other words: read as written
 
 
-@pytest.mark.parametrize("text", ["70 kilos", "150 lbs", "75kg 180cm", "1.7e2 kilos", "5 ft 10 in"])
+@pytest.mark.parametrize(
+    "text", ["70 kilos", "150 lbs", "75kg 180cm", "1.7e2 kilos", "5 ft 10 in", "72,5 kilos"]
+)
 def test_a_body_measurement_alone_is_no_question(matcher: Matcher, text: str):
     # alone, "70 kilos" was answered with the infant trial's figure; the bot offers its
     # dialogs for a measurement instead (tests/telegram: "That looks like a body weight")

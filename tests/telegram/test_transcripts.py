@@ -7,6 +7,7 @@ import pytest
 from bot import html
 from bot.knowledge import MENU_TOPICS
 from tests.conftest import GROUP, BotChat
+from tests.storage.databases import table_rows
 from tests.support.standin import BOT_USERNAME, BotAPIError
 
 STICKER = {
@@ -110,6 +111,8 @@ async def test_urgent_wording_wins_over_everything_else(bot_chat: BotChat, kb):
         "honestly I don't want to live anymore",
         "my friend says she is suicidal, what do I do",
         "does glutamine help? i keep thinking about ending my life",
+        "i am going to hang myself",
+        "i took an overdose because i want to die",  # the crisis answer says: emergency too
     ],
 )
 async def test_thoughts_of_suicide_get_the_crisis_answer_first(bot_chat: BotChat, kb, text: str):
@@ -118,13 +121,30 @@ async def test_thoughts_of_suicide_get_the_crisis_answer_first(bot_chat: BotChat
     assert "116 123" in reply.text and "988" in reply.text  # the lines to call
     assert "Source: NHS: Help for suicidal thoughts" in html.to_plain(reply.text)
     assert not any(d.startswith("v:") for d in reply.data)  # nothing to vote on
-    assert await bot_chat.application.persistence.store.kept_questions() == []  # nor kept
+    tables = await table_rows(f"sqlite:///{bot_chat.application.persistence.store.path}")
+    assert tables["feedback_questions"] == []  # nor kept, not even waiting for a vote
 
 
 async def test_an_injury_or_a_figure_of_speech_is_no_crisis(bot_chat: BotChat, kb):
-    for text in ("I hurt myself at the gym, can glutamine help", "this diet is killing me"):
+    for text in (
+        "I hurt myself at the gym, can glutamine help",
+        "this diet is killing me",
+        "can i harm myself taking 40 g of glutamine a day",
+        "i don't want to die from leaky gut, what helps",
+    ):
         [reply] = await bot_chat.send(text)
         assert kb.answers["urgent.crisis"].body not in reply.text, text
+
+
+async def test_a_did_you_mean_about_a_crisis_answers_it_and_keeps_nothing(bot_chat: BotChat, kb):
+    # read, not a red flag's words: the first offer was the crisis answer, so it is given
+    [reply] = await bot_chat.send("everything feels pointless")
+    assert kb.answers["urgent.crisis"].body in reply.text
+    assert kb.message("clarify") not in reply.text  # no choice of buttons first
+    await bot_chat.send("chest pain")  # other urgent offers may stay a "did you mean"
+    assert "Get help now" in bot_chat.text() + " ".join(bot_chat.buttons())
+    tables = await table_rows(f"sqlite:///{bot_chat.application.persistence.store.path}")
+    assert tables["feedback_questions"] == []
 
 
 async def test_greeting_is_answered(bot_chat: BotChat, kb):
