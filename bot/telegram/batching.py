@@ -46,6 +46,12 @@ class Batch(Generic[T]):
                     result = await self._action(items)
                 except Exception as error:  # every caller of this run hears of it
                     future.set_exception(error)
+                except BaseException:  # the runner cancelled (shutdown): no caller waits for ever
+                    future.cancel()
+                    if self._next is not None:
+                        self._next.cancel()
+                        self._next, self._items = None, []
+                    raise
                 else:
                     future.set_result(result)
         finally:

@@ -15,6 +15,7 @@ import pytest
 from bot.storage import StorageError, Store, mentioned_users, store_for
 from bot.storage import store as store_module
 from bot.storage.schema import LATEST, Migration
+from bot.storage.updates import DONE_CHUNK
 from tests.storage.databases import (
     QUICK,
     everything_stored,
@@ -155,6 +156,40 @@ async def test_done_deletes_what_the_user_wrote(store: Store, database_url: str)
     await store.done(7001)
     assert "my private symptoms" not in await everything_stored(database_url)
     assert (await table_rows(database_url))["handled"][0][0] == 7001  # only the bare id
+
+
+async def test_done_takes_a_batch_with_repeats_and_beyond_one_statement(store: Store, database_url):
+    ids = list(range(9000, 9000 + DONE_CHUNK + 50))
+    for update_id in ids:
+        await store.add_update(update_id, message_update(update_id, ALICE, "hi"))
+    await store.done(*ids, ids[0], ids[-1])  # repeats: each row touched once all the same
+    tables = await table_rows(database_url)
+    assert tables["inbox"] == [] and sorted(r[0] for r in tables["handled"]) == ids
+
+
+async def test_saves_made_while_deferred_are_written_together_at_its_end(
+    store: Store, database_url: str
+):
+    async with store.deferred():
+        await store.save_user_data(ALICE, {"weight": 80})
+        async with store.deferred():  # nested: only the outermost end writes
+            await store.save_chat_data(ALICE, {"step": "height"})
+        assert (await table_rows(database_url))["user_data"] == []  # not yet
+        assert store.unsaved == 2
+    tables = await table_rows(database_url)
+    assert [r[0] for r in tables["user_data"]] == [ALICE] and [r[0] for r in tables["chat_data"]]
+    assert store.unsaved == 0
+
+
+async def test_saves_deferred_while_the_storage_fails_stay_queued_for_the_next_write(
+    store: Store, database_url: str
+):
+    async with write_lock_held(database_url), store.deferred():
+        await store.save_user_data(ALICE, {"weight": 80})
+    assert store.unsaved == 1 and not store.healthy  # not lost, and said so
+    await store.add_update(9100, message_update(9100, ALICE, "hi"))  # the next write
+    assert store.unsaved == 0
+    assert [r[0] for r in (await table_rows(database_url))["user_data"]] == [ALICE]
 
 
 async def test_handled_ids_are_forgotten_after_a_day(store: Store, monkeypatch):

@@ -53,3 +53,20 @@ async def test_every_caller_a_write_served_gets_what_it_returned():
     together = await asyncio.gather(batch.submit(2), batch.submit(3))
     assert await first == [10]
     assert together == [[20, 30], [20, 30]]  # each finds its own in the shared result
+
+
+async def test_a_cancelled_write_leaves_no_caller_waiting_for_ever():
+    started = asyncio.Event()
+
+    async def write(items: list[int]) -> None:
+        started.set()
+        await asyncio.sleep(10)
+
+    batch = Batch[int](write)
+    first = asyncio.create_task(batch.submit(1))
+    await started.wait()
+    second = asyncio.create_task(batch.submit(2))  # waits for the next run
+    await asyncio.sleep(0)
+    batch._runner.cancel()  # as a shutdown would
+    results = await asyncio.wait_for(asyncio.gather(first, second, return_exceptions=True), 1)
+    assert all(isinstance(r, asyncio.CancelledError) for r in results)
