@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from bot import html
-from bot.knowledge import URGENT, KnowledgeBase
+from bot.knowledge import URGENT, KnowledgeBase, topic_of
 from bot.matching import ANSWER, FALLBACK, Context, Decision
 from bot.matching.amounts import STUDIED_HIGH_G, STUDIED_LOW_G, Amount, amount_in
 from bot.replies import Replies, Reply, rows, source_line
@@ -84,7 +84,7 @@ class Conversation:
     def reply(self, decision: Decision, text: str) -> Reply:
         """The reply to a matched question: an amount compared, or the answer, with buttons
         for the message's other questions."""
-        urgent = (decision.intent or "").split(".", 1)[0] == URGENT
+        urgent = topic_of(decision.intent or "") == URGENT
         amount = amount_in(text) if not urgent else None
         if amount is not None and decision.reason != "not_english":
             return self.amount(amount)

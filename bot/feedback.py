@@ -28,7 +28,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from bot.knowledge import FALLBACK as FALLBACK_ANSWER
-from bot.knowledge import URGENT, KnowledgeBase
+from bot.knowledge import URGENT, KnowledgeBase, topic_of
 from bot.matching import ANSWER, CLARIFY, FALLBACK, Decision
 from bot.replies import Button, Reply
 from bot.storage.feedback import DAY, DOWN, UP, KeptQuestion
@@ -134,8 +134,7 @@ def parse_vote(data: str) -> Vote | None:
 def votable(kb: KnowledgeBase, answer_id: str) -> bool:
     """Whether an answer gets vote buttons: facts, not small talk, the fallback or red flags."""
     answer = kb.answers.get(answer_id)
-    urgent = {intent.answer for intent in kb.intents if intent.topic == URGENT}
-    if answer is None or answer_id == FALLBACK_ANSWER or answer_id in urgent:
+    if answer is None or answer_id == FALLBACK_ANSWER or answer.topic == URGENT:
         return False
     return answer.kind != "conversation"
 
@@ -153,7 +152,7 @@ def worth_keeping(decision: Decision) -> bool:
     """Whether a declined or "did you mean" question is kept for the curators: never one that
     may be about an emergency (an urgent intent among its candidates: health data)."""
     named = [decision.intent or "", *(c.intent for c in decision.candidates)]
-    if any(intent.split(".", 1)[0] == URGENT for intent in named):
+    if any(topic_of(intent) == URGENT for intent in named):
         return False
     if decision.decision == CLARIFY:
         return True

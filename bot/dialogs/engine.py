@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 
 from bot.dialogs.registry import Dialog, Outcome, Registry
-from bot.knowledge import URGENT, KnowledgeBase
+from bot.knowledge import URGENT, KnowledgeBase, topic_of
 from bot.matching import ANSWER, CLARIFY, Matcher
 from bot.replies import START_DATA, Button, Replies, Reply, rows
 from bot.text import normal_form, words
@@ -219,8 +219,8 @@ class Engine:
             # letter e and the digits do not count) is a try at an answer, not a question.
             return None
         decision = self.matcher.match(text)
-        if decision.decision == ANSWER and (decision.intent or "").split(".", 1)[0] == URGENT:
-            return self.urgent(data, decision.intent or URGENT)  # read, not a red flag's words
+        if decision.decision == ANSWER and decision.intent and topic_of(decision.intent) == URGENT:
+            return self.urgent(data, decision.intent)  # read, not a red flag's words
         if decision.decision != ANSWER and not (clarify and decision.decision == CLARIFY):
             return None
         wanted = self.registry.wanted(decision, text)

@@ -17,6 +17,7 @@ from bot.knowledge.model import (
     KnowledgeError,
     Problem,
     Source,
+    topic_of,
 )
 
 __all__ = [
@@ -35,4 +36,5 @@ __all__ = [
     "check",
     "load",
     "summary",
+    "topic_of",
 ]

@@ -118,6 +118,11 @@ class Source:
     url: str | None = None
 
 
+def topic_of(identifier: str) -> str:
+    """The topic of an intent or answer id: "urgent" for "urgent.crisis"."""
+    return identifier.split(".", 1)[0]
+
+
 @dataclass(frozen=True)
 class Answer:
     id: str
@@ -129,7 +134,7 @@ class Answer:
 
     @property
     def topic(self) -> str:
-        return self.id.split(".", 1)[0]
+        return topic_of(self.id)
 
 
 @dataclass(frozen=True)
@@ -140,7 +145,7 @@ class Intent:
 
     @property
     def topic(self) -> str:
-        return self.id.split(".", 1)[0]
+        return topic_of(self.id)
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,6 @@ class UpdateInbox:
     async def done(self, *update_ids: int) -> None:
         """Delete handled updates' payloads; keep their bare ids a day, to refuse them again."""
         now = time.time()
-
         ids = sorted(set(update_ids))  # an upsert may touch each row once
 
         async def work(tx: Transaction) -> None:

@@ -89,8 +89,7 @@ class Feedback:
         self.daily_limit = daily_limit  # kept questions in any 24 hours, from everyone
         self.quota = PersonQuota()  # kept questions per person per day, in memory
         self._full_on = -1  # the day (UTC) the daily limit was last logged as reached
-        self._keeps: Batch[KeptQuestion] | None = None
-        self._keeps_store: Store | None = None
+        self._keeps: Batch[KeptQuestion] | None = None  # made on first use, on the bot's loop
 
     # -- what answers carry, what questions leave behind ---------------------------------
 
@@ -144,9 +143,8 @@ class Feedback:
     def _keeps_for(self, store: Store) -> Batch[KeptQuestion]:
         """The questions of updates handled at the same time share one write (Batch): one
         each would queue in front of the writes that mark updates done."""
-        if self._keeps is None or self._keeps_store is not store:
+        if self._keeps is None:  # one Feedback per application, and one store
             self._keeps = Batch[KeptQuestion](lambda qs: store.keep_questions(qs, self.daily_limit))
-            self._keeps_store = store
         return self._keeps
 
     def _limit_reached(self, now: float) -> None:
@@ -192,7 +190,7 @@ class Feedback:
         person = update.effective_user.id if update.effective_user else None
         keep = self.daily_limit > 0 and (person is None or self.quota.has_room(person, now))
         outcome = await store.record_vote(
-            vote.key, vote.answer_id, vote.vote, keep and vote.vote == DOWN, self.daily_limit
+            vote.key, vote.answer_id, vote.vote, keep, self.daily_limit
         )
         if keep and outcome.counted and vote.vote == DOWN and outcome.question and person:
             self.quota.take(person, now)
